@@ -1,0 +1,38 @@
+# Quick start: `make demo` (set up, migrate, seed, serve with the test IdP) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEV_ENV := DEBUG=1 TEST_IDP=1
+
+.PHONY: demo test test-fast install check-python serve messages bench clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 12) else "Python 3.12 or newer is needed (found %d.%d). Set PYTHON=python3.13." % v[:2])'
+
+$(VENV)/.installed: pyproject.toml | check-python
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# lxml and xmlsec must come as wheels built against the same libxml2.
+	$(PY) -m pip install -q --only-binary=lxml,xmlsec -e '.[test]'
+	$(PY) -c 'import lxml.etree, xmlsec, onelogin.saml2.auth'
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(DEV_ENV) $(PY) manage.py compilemessages_py
+
+demo: install messages
+	mkdir -p var
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	@echo "My Prescriptions runs on http://127.0.0.1:$(PORT)/ (test IdP on; Ctrl+C stops it)"
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install messages
+	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,45 @@
+import uuid
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.urls import reverse
+
+from prescriptions.services import person_for_login
+
+
+class NoLocalAccountsAdapter(DefaultAccountAdapter):
+    """Citizens never sign up, set passwords or receive e-mail: only SAML logins exist."""
+
+    def is_open_for_signup(self, request):
+        return False
+
+    def get_login_redirect_url(self, request):
+        return reverse("proxies:choose")
+
+    def get_logout_redirect_url(self, request):
+        return reverse("site:landing")
+
+
+class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin):
+        return True
+
+    def populate_user(self, request, sociallogin, data):
+        user = sociallogin.user
+        sociallogin.state["names"] = (data.get("first_name") or "", data.get("last_name") or "")
+        # The username is an opaque handle: identity numbers stay out of admin lists and logs.
+        user.username = f"eid-{uuid.uuid4().hex[:20]}"
+        user.set_unusable_password()
+        return user
+
+    def save_user(self, request, sociallogin, form=None):
+        given, family = sociallogin.state.pop("names", ("", ""))
+        sociallogin.user.person = person_for_login(sociallogin.account.uid, given, family)
+        return super().save_user(request, sociallogin, form)
+
+    def pre_social_login(self, request, sociallogin):
+        if sociallogin.is_existing:
+            person = person_for_login(sociallogin.account.uid)
+            if sociallogin.user.person_id != person.pk:
+                sociallogin.user.person = person
+                sociallogin.user.save(update_fields=["person"])

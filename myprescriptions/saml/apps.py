@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SamlConfig(AppConfig):
+    name = "myprescriptions.saml"
+    label = "mp_saml"
+
+    def ready(self):
+        from django.conf import settings
+        from onelogin.saml2.constants import OneLogin_Saml2_Constants
+
+        # python3-saml allows 300 s of clock drift by default; ours is configurable and smaller.
+        OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT = settings.SAML_CLOCK_SKEW_SECONDS

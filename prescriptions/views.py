@@ -1,0 +1,46 @@
+"""Pages that render request.subject's health data. Each writes the access log before rendering."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from prescriptions import selectors, services
+from prescriptions.access_rules import subject_required
+from prescriptions.forms import PeriodForm
+
+
+@subject_required
+def valid(request):
+    today = timezone.localdate()
+    rows = selectors.valid_prescriptions(request.subject, today)
+    upcoming = selectors.upcoming_prescriptions(request.subject, today)
+    services.record_access(request.subject, "valid")
+    return render(request, "prescriptions/valid.html", {"rows": rows, "upcoming": upcoming, "today": today})
+
+
+@subject_required
+def detail(request, public_id):
+    today = timezone.localdate()
+    row, dispenses = selectors.prescription_detail(request.subject, public_id, today)
+    services.record_access(request.subject, "detail", row.prescription.identifier)
+    return render(request, "prescriptions/detail.html", {"row": row, "dispenses": dispenses, "today": today})
+
+
+@subject_required
+def dispensed(request):
+    form = PeriodForm(request.GET or None)
+    start = end = None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    items = selectors.dispenses(request.subject, start=start, end=end) if not form.errors else []
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    services.record_access(request.subject, "dispensed")
+    return render(request, "prescriptions/dispensed.html", {"form": form, "page": page})
+
+
+@subject_required
+def history(request):
+    today = timezone.localdate()
+    rows = selectors.history_prescriptions(request.subject, today)
+    services.record_access(request.subject, "history")
+    return render(request, "prescriptions/history.html", {"rows": rows})
