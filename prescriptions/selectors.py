@@ -1,15 +1,25 @@
 """Every read of health data goes through a Subject, so the proxy rules apply everywhere."""
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
 from django.http import Http404
+from django.utils import timezone
 
 from prescriptions.models import AccessLogEntry, Dispense, Prescription
 from prescriptions.subject import Subject
 
 EXPIRY_WARNING_DAYS = 30
+# Validity turns at midnight in Norway, whatever time zone the server or the request uses.
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+
+
+def today() -> datetime.date:
+    """Today's date in Europe/Oslo: the day D of the validity rules."""
+    return timezone.localtime(timezone.now(), OSLO).date()
 
 
 class HistoryReason:
@@ -59,23 +69,32 @@ def _row(subject: Subject, p: Prescription, today: datetime.date) -> Prescriptio
     )
 
 
+def _current(subject: Subject, today: datetime.date):
+    """Active, not expired on `today`, with dispenses left: valid now or from a later date."""
+    return _annotated(subject).filter(status=Prescription.Status.ACTIVE, expires_on__gte=today, remaining__gt=0)
+
+
 def valid_prescriptions(subject: Subject, today: datetime.date) -> list[PrescriptionRow]:
     """Active, within [earliest dispense, expiry] on `today`, with dispenses left."""
-    qs = _annotated(subject).filter(
-        status=Prescription.Status.ACTIVE,
-        earliest_dispense_on__lte=today,
-        expires_on__gte=today,
-        remaining__gt=0,
-    )
+    qs = _current(subject, today).filter(earliest_dispense_on__lte=today)
     return [_row(subject, p, today) for p in qs.order_by("expires_on", "id")]
 
 
 def upcoming_prescriptions(subject: Subject, today: datetime.date) -> list[PrescriptionRow]:
     """Active prescriptions that cannot be dispensed yet: not history, not valid today."""
-    qs = _annotated(subject).filter(
-        status=Prescription.Status.ACTIVE, earliest_dispense_on__gt=today, remaining__gt=0
-    )
+    qs = _current(subject, today).filter(earliest_dispense_on__gt=today)
     return [_row(subject, p, today) for p in qs.order_by("earliest_dispense_on", "id")]
+
+
+def current_prescriptions(
+    subject: Subject, today: datetime.date
+) -> tuple[list[PrescriptionRow], list[PrescriptionRow]]:
+    """(valid today, valid from a later date) in one query, for the overview page."""
+    valid, upcoming = [], []
+    for p in _current(subject, today).order_by("expires_on", "id"):
+        (upcoming if p.earliest_dispense_on > today else valid).append(_row(subject, p, today))
+    upcoming.sort(key=lambda row: (row.prescription.earliest_dispense_on, row.prescription.pk))
+    return valid, upcoming
 
 
 def history_prescriptions(subject: Subject, today: datetime.date) -> list[PrescriptionRow]:
@@ -92,7 +111,8 @@ def prescription_detail(subject: Subject, public_id, today: datetime.date):
     """The subject's prescription with its dispenses; 404 for anything not theirs."""
     try:
         p = _annotated(subject).get(public_id=public_id)
-    except (Prescription.DoesNotExist, ValueError):
+    except (Prescription.DoesNotExist, ValueError, ValidationError):
+        # A malformed id is as unknown as a foreign one: 404, never a 500.
         raise Http404 from None
     dispenses = list(
         p.dispenses.select_related("pharmacy", "medication").order_by("-handed_over_at", "-id")

@@ -2,25 +2,25 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 
 from prescriptions import selectors, services
 from prescriptions.access_rules import subject_required
 from prescriptions.forms import PeriodForm
 
+DISPENSES_PER_PAGE = 50
+
 
 @subject_required
 def valid(request):
-    today = timezone.localdate()
-    rows = selectors.valid_prescriptions(request.subject, today)
-    upcoming = selectors.upcoming_prescriptions(request.subject, today)
+    today = selectors.today()
+    rows, upcoming = selectors.current_prescriptions(request.subject, today)
     services.record_access(request.subject, "valid")
     return render(request, "prescriptions/valid.html", {"rows": rows, "upcoming": upcoming, "today": today})
 
 
 @subject_required
 def detail(request, public_id):
-    today = timezone.localdate()
+    today = selectors.today()
     row, dispenses = selectors.prescription_detail(request.subject, public_id, today)
     services.record_access(request.subject, "detail", row.prescription.identifier)
     return render(request, "prescriptions/detail.html", {"row": row, "dispenses": dispenses, "today": today})
@@ -32,15 +32,15 @@ def dispensed(request):
     start = end = None
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    # A bad period shows the form's message and no rows, rather than silently showing everything.
     items = selectors.dispenses(request.subject, start=start, end=end) if not form.errors else []
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = Paginator(items, DISPENSES_PER_PAGE).get_page(request.GET.get("page"))
     services.record_access(request.subject, "dispensed")
     return render(request, "prescriptions/dispensed.html", {"form": form, "page": page})
 
 
 @subject_required
 def history(request):
-    today = timezone.localdate()
-    rows = selectors.history_prescriptions(request.subject, today)
+    rows = selectors.history_prescriptions(request.subject, selectors.today())
     services.record_access(request.subject, "history")
     return render(request, "prescriptions/history.html", {"rows": rows})
