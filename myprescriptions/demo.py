@@ -128,7 +128,8 @@ PRESCRIPTIONS = [
                      indication="Akutte smerter etter operasjon", quantity="20", substitution_reserved=True),
     DemoPrescription("kari-6", "kari", "sertralin", 30, reit=5, indication="Depresjon", quantity="30",
                      locked_ref="LR-2026-004217"),
-    DemoPrescription("kari-7", "kari", "amoxicillin", 400, valid_days=10, dosage="1 kapsel 3 ganger daglig i 7 dager",
+    # One reiteration left unused, so it ended by expiring, not by being used up.
+    DemoPrescription("kari-7", "kari", "amoxicillin", 400, valid_days=10, reit=1, dosage="1 kapsel 3 ganger daglig i 7 dager",
                      indication="Bihulebetennelse", quantity="21", dispenses=[DemoDispense(398, "vitus")]),
     DemoPrescription("kari-8", "kari", "ibux", 500, reit=1, dosage="1 tablett ved behov", indication="Smerter",
                      quantity="30", prescriber="tannlege"),
