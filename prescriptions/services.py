@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from prescriptions import identity
 from prescriptions.models import AccessLogEntry, Person
@@ -11,13 +11,23 @@ from prescriptions.subject import Subject
 logger = logging.getLogger(__name__)
 
 
+class AccessLogUnavailable(Exception):
+    """The access log could not be written, so the page with health data must not be shown.
+    The proxies middleware turns it into a "try again later" page without the data."""
+
+
 def record_access(subject: Subject, page: str, item: str = "") -> AccessLogEntry:
-    """The one writer of the access log. Called before health data is rendered; if it fails, the
-    exception propagates and the page is not shown."""
-    with transaction.atomic():
-        return AccessLogEntry.objects.create(
-            subject=subject.person, viewer=subject.viewer, basis=subject.basis, page=page, item=item[:64]
-        )
+    """The one writer of the access log. Called before health data is rendered; if the write fails,
+    AccessLogUnavailable propagates and the page is not shown."""
+    try:
+        # A savepoint of its own: a failed insert leaves the request's connection usable on PostgreSQL.
+        with transaction.atomic():
+            return AccessLogEntry.objects.create(
+                subject=subject.person, viewer=subject.viewer, basis=subject.basis, page=page, item=item[:64]
+            )
+    except DatabaseError as exc:
+        logger.error("access log write failed; page withheld", extra={"page": page, "basis": subject.basis})
+        raise AccessLogUnavailable from exc
 
 
 def person_for_login(national_id: str, given_name: str = "", family_name: str = "") -> Person:

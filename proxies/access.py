@@ -53,23 +53,76 @@ def child_choice(viewer: Person, child: Person, day: datetime.date) -> Choice | 
     return Choice(child, Basis.PARENT, hide_guardian_reserved=age >= GUARDIAN_RESERVATION_FROM)
 
 
-def poa_refusal(grantor: Person, holder: Person, day: datetime.date) -> str | None:
-    """Why these two cannot be in a power of attorney on `day`, or None. Used when granting, too."""
-    if grantor.pk == holder.pk:
-        return "self"
-    if not _alive(grantor, day) or not _alive(holder, day):
-        return "deceased"
-    if grantor.has_protected_address or holder.has_protected_address:
-        return "protected_address"
+class Refusal:
+    """Why two people cannot be in a power of attorney. The grant form turns each into a message."""
+
+    SELF = "self"
+    GRANTOR_DECEASED = "grantor_deceased"
+    GRANTOR_PROTECTED = "grantor_protected_address"
+    GRANTOR_TOO_YOUNG = "grantor_too_young"
+    HOLDER_DECEASED = "holder_deceased"
+    HOLDER_PROTECTED = "holder_protected_address"
+    HOLDER_TOO_YOUNG = "holder_too_young"
+
+
+def grantor_refusal(grantor: Person, day: datetime.date) -> str | None:
+    """Why `grantor` cannot give anyone a power of attorney on `day`, or None."""
+    if not _alive(grantor, day):
+        return Refusal.GRANTOR_DECEASED
+    if grantor.has_protected_address:
+        return Refusal.GRANTOR_PROTECTED
     if not _age_at_least(grantor, POA_GRANTOR_MIN_AGE, day):
-        return "grantor_too_young"
-    if not _age_at_least(holder, POA_HOLDER_MIN_AGE, day):
-        return "holder_too_young"
+        return Refusal.GRANTOR_TOO_YOUNG
     return None
 
 
+def holder_refusal(holder: Person, day: datetime.date) -> str | None:
+    """Why `holder` cannot hold anyone's power of attorney on `day`, or None."""
+    if not _alive(holder, day):
+        return Refusal.HOLDER_DECEASED
+    if holder.has_protected_address:
+        return Refusal.HOLDER_PROTECTED
+    if not _age_at_least(holder, POA_HOLDER_MIN_AGE, day):
+        return Refusal.HOLDER_TOO_YOUNG
+    return None
+
+
+def poa_refusal(grantor: Person, holder: Person, day: datetime.date) -> str | None:
+    """Why these two cannot be in a power of attorney on `day`, or None. Used when granting, too."""
+    if grantor.pk == holder.pk:
+        return Refusal.SELF
+    return grantor_refusal(grantor, day) or holder_refusal(holder, day)
+
+
+class PoaState:
+    UPCOMING = "upcoming"
+    IN_FORCE = "in_force"
+    RAN_OUT = "ran_out"  # a time-limited one past its end date
+    ENDED = "ended"  # ended early by the grantor or the holder
+
+
+def poa_state(poa: PowerOfAttorney, day: datetime.date) -> str:
+    if poa.ended_at is not None:
+        return PoaState.ENDED
+    if poa.ends_on is not None and day > poa.ends_on:
+        return PoaState.RAN_OUT
+    if day < poa.starts_on:
+        return PoaState.UPCOMING
+    return PoaState.IN_FORCE
+
+
+def poa_in_force(poa: PowerOfAttorney, day: datetime.date) -> bool:
+    # The end date is the last day in force (Europe/Oslo), the start date the first.
+    return poa_state(poa, day) == PoaState.IN_FORCE
+
+
+def poa_is_current(poa: PowerOfAttorney, day: datetime.date) -> bool:
+    """In force or yet to start: blocks another grant to the same holder; otherwise it is history."""
+    return poa_state(poa, day) in (PoaState.IN_FORCE, PoaState.UPCOMING)
+
+
 def poa_choice(viewer: Person, poa: PowerOfAttorney, day: datetime.date) -> Choice | None:
-    if poa.holder_id != viewer.pk or not poa.is_in_force_on(day):
+    if poa.holder_id != viewer.pk or not poa_in_force(poa, day):
         return None
     if poa_refusal(poa.grantor, viewer, day) is not None:
         return None

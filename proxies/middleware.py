@@ -1,17 +1,18 @@
 """Sets request.subject on every request, re-checking the chosen person against the policy, and
-enforces each view's declared access rule (deny by default)."""
+enforces each view's declared access rule (deny by default). It also logs each refused id in a
+URL and withholds a page whose access-log entry could not be written."""
 
 import logging
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from prescriptions import access_rules
+from prescriptions import access_rules, services
 from prescriptions.subject import Subject
 from proxies import access
 
@@ -97,4 +98,25 @@ class AccessRuleMiddleware:
             raise Http404
         if rule == access_rules.SUBJECT and request.subject is None:
             return redirect(reverse("site:landing"))
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, services.AccessLogUnavailable):
+            # The view never reached render(): answer without the health data it had loaded.
+            return render(request, "proxies/log_unavailable.html", status=503)
+        if isinstance(exception, Http404):
+            match = request.resolver_match
+            if match is not None and match.kwargs:
+                # An id in the URL that is not the current subject's (or viewer's): a 404, so its existence
+                # is not revealed, and a log line with internal keys only, never identity numbers.
+                subject = getattr(request, "subject", None)
+                logger.warning(
+                    "refused: id in URL not found for this subject",
+                    extra={
+                        "url_name": f"{':'.join(match.namespaces)}:{match.url_name}",
+                        "viewer_person_id": getattr(getattr(request, "viewer", None), "pk", None),
+                        "subject_person_id": subject.person.pk if subject else None,
+                        "basis": subject.basis if subject else None,
+                    },
+                )
         return None

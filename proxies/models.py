@@ -20,6 +20,9 @@ class ParentalResponsibility(models.Model):
 
 
 class PowerOfAttorney(models.Model):
+    """The grantor lets the holder see the grantor's own prescriptions. Whether it is in force on a
+    given day is decided by proxies.access alone; rows are never deleted, ended ones are history."""
+
     grantor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="powers_granted")
     holder = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="powers_held")
     starts_on = models.DateField(_("start"))
@@ -43,5 +46,5 @@ class PowerOfAttorney(models.Model):
             ),
         ]
 
-    def is_in_force_on(self, day) -> bool:
-        return self.ended_at is None and self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+    def __str__(self) -> str:
+        return f"{self.grantor} → {self.holder}"
