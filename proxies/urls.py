@@ -7,4 +7,9 @@ urlpatterns = [
     path("choose/", views.choose, name="choose"),
     path("choose/switch/", views.switch, name="switch"),
     path("choose/self/", views.switch_to_self, name="self"),
+    path("powers-of-attorney/", views.powers, name="powers"),
+    path("powers-of-attorney/grant/", views.grant, name="grant"),
+    path("powers-of-attorney/grant/confirm/", views.grant_confirm, name="grant_confirm"),
+    path("powers-of-attorney/<int:poa_id>/end/", views.end, name="end"),
+    path("access-log/", views.access_log, name="access_log"),
 ]
