@@ -106,7 +106,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A database cache keeps rate limits shared between processes without Redis.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table",
+                          # Culling at the default 300 entries would silently reset rate limits.
+                          "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
 
 # Sessions: server-side, ID-porten style limits.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -230,6 +232,10 @@ SOCIALACCOUNT_PROVIDERS = {
 SERVICE_CLOSES_ON = datetime.date.fromisoformat(os.environ.get("SERVICE_CLOSES_ON", "2027-06-30"))
 SUCCESSOR_URL = os.environ.get("SUCCESSOR_URL", "https://www.helsenorge.no/legemidler/")
 POA_REGISTRATION_URL = os.environ.get("POA_REGISTRATION_URL", "https://www.helsenorge.no/fullmakt/")
+
+# Grant form: lookups of a holder by national identity number, per user and window (anti-enumeration).
+POA_LOOKUP_LIMIT = int(os.environ.get("POA_LOOKUP_LIMIT", "10"))
+POA_LOOKUP_WINDOW_SECONDS = int(os.environ.get("POA_LOOKUP_WINDOW_SECONDS", "3600"))
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
