@@ -48,6 +48,7 @@ if TEST_IDP:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "myprescriptions.saml.shibboleth.UntrustedHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -198,6 +199,25 @@ SAML_AUTHN_CONTEXTS = env_list(
 )
 SAML_CLOCK_SKEW_SECONDS = min(int(os.environ.get("SAML_CLOCK_SKEW_SECONDS", "60")), 300)
 TEST_IDP_DIR = Path(os.environ.get("TEST_IDP_DIR", VAR_DIR / "testidp"))
+# Published in our SP metadata ahead of a certificate rollover (see README).
+SAML_SP_NEXT_CERT_FILE = os.environ.get("SAML_SP_NEXT_CERT_FILE", "")
+# Tests only (a local metadata server): production metadata URLs must be https. Not read from the
+# environment on purpose.
+SAML_IDP_METADATA_ALLOW_HTTP = False
+
+# "saml" (default): we are the SAML SP. "shibboleth": a Shibboleth SP in front of us does SAML and
+# passes identity and assurance in request headers, trusted only from TRUSTED_PROXIES.
+AUTH_MODE = os.environ.get("AUTH_MODE", "saml").strip().lower()
+if AUTH_MODE not in ("saml", "shibboleth"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("AUTH_MODE must be saml or shibboleth")
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+SHIB_UID_HEADER = os.environ.get("SHIB_UID_HEADER", "uid")
+SHIB_AUTHN_CONTEXT_HEADER = os.environ.get("SHIB_AUTHN_CONTEXT_HEADER", "Shib-AuthnContext-Class")
+SHIB_GIVEN_NAME_HEADER = os.environ.get("SHIB_GIVEN_NAME_HEADER", "givenName")
+SHIB_FAMILY_NAME_HEADER = os.environ.get("SHIB_FAMILY_NAME_HEADER", "sn")
+SHIB_LOGOUT_URL = os.environ.get("SHIB_LOGOUT_URL", "/Shibboleth.sso/Logout")
 
 SOCIALACCOUNT_PROVIDERS = {
     "saml": {

@@ -1,22 +1,24 @@
 """Checks on a verified SAML response that allauth does not make: the level of assurance, the
-identity number, and one-time use of each assertion."""
+identity number, issue instants within the clock skew, and one-time use of each assertion."""
 
-import datetime
+import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from myprescriptions.accounts.models import UsedAssertion
+from myprescriptions.saml import replay
 from prescriptions import identity
+
+logger = logging.getLogger(__name__)
 
 
 class LoginRefused(Exception):
     """A verified response we still refuse. `reason` selects the message shown."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, status: int = 403):
         super().__init__(reason)
         self.reason = reason
+        self.status = status
 
 
 def check_assurance(authn_contexts: list[str]) -> None:
@@ -32,19 +34,24 @@ def check_identity_number(uid: str | None) -> str:
         raise LoginRefused("uid") from None
 
 
+def check_issue_instants(instants: list[int | None]) -> None:
+    """python3-saml lets a response issued in the future through as long as its NotBefore is
+    close enough; an IdP clock that runs ahead by more than the allowed skew is refused here.
+    `instants` are the Response's and the Assertion's IssueInstant as POSIX seconds."""
+    latest_allowed = OneLogin_Saml2_Utils.now() + settings.SAML_CLOCK_SKEW_SECONDS
+    for issued in instants:
+        if issued is None or issued > latest_allowed:
+            raise LoginRefused("invalid", 400)
+
+
 def consume_assertion(assertion_id: str | None, not_on_or_after: int | None) -> None:
-    """Refuse a second use of the same assertion, in any process sharing the database."""
+    """Refuse a second use of the same assertion, in any process sharing the replay store."""
     if not assertion_id:
-        raise LoginRefused("invalid")
-    now = timezone.now()
-    expires = (
-        datetime.datetime.fromtimestamp(not_on_or_after, tz=datetime.UTC)
-        if not_on_or_after
-        else now + datetime.timedelta(hours=1)
-    )
-    UsedAssertion.objects.filter(not_on_or_after__lt=now - datetime.timedelta(seconds=settings.SAML_CLOCK_SKEW_SECONDS)).delete()
+        raise LoginRefused("invalid", 400)
     try:
-        with transaction.atomic():
-            UsedAssertion.objects.create(assertion_id=assertion_id[:256], not_on_or_after=expires)
-    except IntegrityError:
-        raise LoginRefused("replay") from None
+        first = replay.get_store().first_use(assertion_id, replay.keep_until(not_on_or_after))
+    except Exception as exc:  # a store we cannot reach must not let a replay through
+        logger.error("saml replay cache unavailable", extra={"error": type(exc).__name__})
+        raise LoginRefused("unavailable", 503) from None
+    if not first:
+        raise LoginRefused("replay")

@@ -85,11 +85,14 @@ def build_settings(request, provider) -> dict:
         config["sp"]["x509cert"] = cert
         config["sp"]["privateKey"] = key
         security.update({"authnRequestsSigned": True, "logoutRequestSigned": True, "logoutResponseSigned": True})
-    next_cert = _read(getattr(settings, "SAML_SP_NEXT_CERT_FILE", ""))
+    next_cert = _read(settings.SAML_SP_NEXT_CERT_FILE)
     if next_cert:
+        # Published in our metadata before it becomes active, so the IdP trusts it in time.
         config["sp"]["x509certNew"] = next_cert
     return config
 
 
 def build_auth(request, provider) -> OneLogin_Saml2_Auth:
+    # python3-saml reads the allowed drift from a class constant (300 s by default); ours is a setting.
+    OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT = settings.SAML_CLOCK_SKEW_SECONDS
     return OneLogin_Saml2_Auth(prepare_django_request(request), build_settings(request, provider))

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.http import HttpResponseRedirect
 
 from myprescriptions.saml.config import build_auth
+from prescriptions import identity
 
 
 class EidSamlProvider(SAMLProvider):
@@ -22,11 +23,19 @@ class EidSamlProvider(SAMLProvider):
         return HttpResponseRedirect(redirect)
 
     def extract_uid(self, data):
-        # The NameID stands in for the identity number only when no attribute is configured.
+        """The identity number, normalised, or None. The NameID stands in only when no attribute
+        is configured; an attribute with several values names no one in particular."""
         if settings.SAML_UID_ATTRIBUTE:
             values = data.get_attributes().get(settings.SAML_UID_ATTRIBUTE) or []
-            return values[0] if values else None
-        return data.get_nameid()
+            if len(values) != 1:
+                return None
+            value = values[0]
+        else:
+            value = data.get_nameid()
+        try:
+            return identity.parse(value or "").value
+        except identity.InvalidIdentityNumber:
+            return None
 
     def _extract(self, data):
         mapping = dict(self.default_attribute_mapping)

@@ -2,19 +2,26 @@
 allauth neither checks the level of assurance nor refuses a response that is not ours."""
 
 import logging
+import re
 
 from allauth.core.internal import httpkit
 from allauth.socialaccount.helpers import complete_social_login
 from allauth.socialaccount.providers.saml import views as allauth_saml
 from allauth.socialaccount.sessions import LoginSession
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
+from onelogin.saml2.utils import OneLogin_Saml2_Utils
+from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
-from myprescriptions.saml import assurance
+from myprescriptions.saml import assurance, inbound
+from myprescriptions.saml.assurance import LoginRefused
 from myprescriptions.saml.config import build_auth, build_settings
 from myprescriptions.site import closing
 from prescriptions.access_rules import public
@@ -27,12 +34,40 @@ def refuse(request, reason: str, status: int = 403) -> HttpResponse:
     return render(request, "saml/login_refused.html", {"reason": reason}, status=status)
 
 
+def loggable(reason: str | None) -> str:
+    """python3-saml's error text, shortened and without long digit runs: parts of it come from the
+    sender and must not carry an identity number into the logs."""
+    return re.sub(r"\d{6,}", "#", reason or "")[:200]
+
+
+def shibboleth_mode() -> bool:
+    return settings.AUTH_MODE == "shibboleth"
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class LoginView(allauth_saml.LoginView):
     def dispatch(self, request, *args, **kwargs):
         if closing.is_closed():
             return refuse(request, "closed")
+        if shibboleth_mode():
+            # The Shibboleth SP in front of us runs the SAML exchange and protects this path.
+            return redirect("shibboleth_login")
         return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ACSView(allauth_saml.ACSView):
+    """allauth's ACS (it parks the POST and redirects, so the session cookie comes back under
+    SameSite=Lax), refusing an oversize body with our page instead of a bare 400."""
+
+    def dispatch(self, request, organization_slug):
+        if shibboleth_mode():
+            return refuse(request, "invalid", 400)
+        try:
+            request.POST
+        except RequestDataTooBig:
+            return refuse(request, "invalid", 413)
+        return super().dispatch(request, organization_slug)
 
 
 class FinishACSView(allauth_saml.SAMLViewMixin, View):
@@ -47,28 +82,9 @@ class FinishACSView(allauth_saml.SAMLViewMixin, View):
             return refuse(request, "closed")
         acs_request = httpkit.deserialize_request(data, HttpRequest())
         try:
-            auth = build_auth(acs_request, provider)
-            # InResponseTo is checked below against the state stashed when we sent the request.
-            auth.process_response(request_id=None)
-        except Exception as exc:  # hostile input may fail anywhere inside the XML stack
-            logger.warning("saml response unreadable", extra={"error": type(exc).__name__})
-            return refuse(request, "invalid", 400)
-        if auth.get_errors() or not auth.is_authenticated():
-            logger.warning("saml response invalid", extra={"error": auth.get_last_error_reason() or ""})
-            return refuse(request, "invalid", 400)
-        try:
-            assurance.check_assurance(auth.get_last_authn_contexts())
-            in_response_to = auth.get_last_response_in_response_to()
-            if not in_response_to:
-                raise assurance.LoginRefused("unsolicited")
-            try:
-                state = provider.unstash_redirect_state(request, in_response_to)
-            except Exception:
-                raise assurance.LoginRefused("replay") from None
-            assurance.consume_assertion(auth.get_last_assertion_id(), auth.get_last_assertion_not_on_or_after())
-            assurance.check_identity_number(provider.extract_uid(auth))
-        except assurance.LoginRefused as refusal:
-            return refuse(request, refusal.reason)
+            auth, state = self.verified(request, acs_request, provider)
+        except LoginRefused as refusal:
+            return refuse(request, refusal.reason, refusal.status)
         login = provider.sociallogin_from_response(request, auth)
         login.state.update(state)
         response = complete_social_login(request, login)
@@ -81,6 +97,36 @@ class FinishACSView(allauth_saml.SAMLViewMixin, View):
             }
         return response
 
+    def verified(self, request, acs_request, provider):
+        """The processed response and the login state stashed when we sent the request, or
+        LoginRefused. Nothing is stored before every check has passed, except the assertion ID."""
+        inbound.decode(acs_request.POST.get("SAMLResponse"))
+        try:
+            auth = build_auth(acs_request, provider)
+            # InResponseTo is checked below against the state stashed when we sent the request.
+            auth.process_response(request_id=None)
+        except Exception as exc:  # hostile input may fail anywhere inside the XML stack
+            logger.warning("saml response unreadable", extra={"error": type(exc).__name__})
+            raise LoginRefused("invalid", 400) from None
+        if auth.get_errors() or not auth.is_authenticated():
+            logger.warning("saml response invalid", extra={"error": loggable(auth.get_last_error_reason())})
+            raise LoginRefused("invalid", 400)
+        assurance.check_assurance(auth.get_last_authn_contexts())
+        issued = OneLogin_Saml2_XML.to_etree(auth.get_last_response_xml()).get("IssueInstant")
+        assurance.check_issue_instants(
+            [OneLogin_Saml2_Utils.parse_SAML_to_time(issued) if issued else None, auth.get_last_assertion_issue_instant()]
+        )
+        in_response_to = auth.get_last_response_in_response_to()
+        if not in_response_to:
+            raise LoginRefused("unsolicited")
+        try:
+            state = provider.unstash_redirect_state(request, in_response_to)
+        except Exception:
+            raise LoginRefused("replay") from None
+        assurance.consume_assertion(auth.get_last_assertion_id(), auth.get_last_assertion_not_on_or_after())
+        assurance.check_identity_number(provider.extract_uid(auth))
+        return auth, state
+
 
 class MetadataView(allauth_saml.SAMLViewMixin, View):
     def get(self, request, organization_slug):
@@ -90,33 +136,52 @@ class MetadataView(allauth_saml.SAMLViewMixin, View):
         return HttpResponse(metadata, content_type="application/samlmetadata+xml")
 
 
-login = public(LoginView.as_view())
-acs = public(allauth_saml.acs)
-finish_acs = public(FinishACSView.as_view())
-metadata = public(MetadataView.as_view())
-
-
 @method_decorator(csrf_exempt, name="dispatch")
 class SLSView(allauth_saml.SAMLViewMixin, View):
     """Single logout: the IdP's LogoutResponse to our request, or its own LogoutRequest."""
 
     def dispatch(self, request, organization_slug):
-        from django.contrib.auth import logout
-        from django.shortcuts import redirect
-
         provider = self.get_provider(organization_slug)
+        if "SAMLRequest" in request.GET:
+            return self.idp_logout_request(request, provider)
+        if "SAMLResponse" in request.GET:
+            return self.idp_logout_response(request, provider)
+        return refuse(request, "invalid_logout", 400)
+
+    def idp_logout_request(self, request, provider):
+        # Anyone can send a browser here; only a request signed by the IdP ends a session.
+        if "Signature" not in request.GET:
+            logger.warning("saml logout request unsigned")
+            return refuse(request, "invalid_logout", 400)
         try:
             auth = build_auth(request, provider)
             url = auth.process_slo(keep_local_session=False, delete_session_cb=lambda: logout(request))
         except Exception as exc:
-            logger.warning("saml logout message unreadable", extra={"error": type(exc).__name__})
+            logger.warning("saml logout request unreadable", extra={"error": type(exc).__name__})
             return refuse(request, "invalid_logout", 400)
         if auth.get_errors():
-            logger.warning("saml logout message invalid", extra={"error": auth.get_last_error_reason() or ""})
+            logger.warning("saml logout request invalid", extra={"error": loggable(auth.get_last_error_reason())})
             return refuse(request, "invalid_logout", 400)
-        # An IdP-initiated logout always ends the local session, whatever the message said.
         logout(request)
+        logger.info("saml logout requested by the idp")
         return redirect(url or "site:logged_out")
 
+    def idp_logout_response(self, request, provider):
+        # Our local session ended when the logout started; the IdP's answer only reports its side.
+        logout(request)
+        try:
+            auth = build_auth(request, provider)
+            auth.process_slo(keep_local_session=True)
+            errors = auth.get_errors()
+        except Exception as exc:
+            errors = [type(exc).__name__]
+        if errors:
+            logger.warning("saml logout response invalid", extra={"error": loggable(", ".join(errors))})
+        return redirect("site:logged_out")
 
+
+login = public(LoginView.as_view())
+acs = public(ACSView.as_view())
+finish_acs = public(FinishACSView.as_view())
+metadata = public(MetadataView.as_view())
 sls = public(SLSView.as_view())

@@ -120,6 +120,9 @@ def build_response(
     sign_response: bool = True,
     assertion_id: str | None = None,
     uid_attribute: str = "uid",
+    extra_attributes: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+    session_index: str | None = None,
+    name_id: str | None = None,
 ) -> str:
     """A SAML 2.0 Response with one assertion, signed with RSA-SHA256/SHA-256."""
     if key_pem is None or cert_pem is None:
@@ -133,18 +136,21 @@ def build_response(
         attributes.append(_attribute("urn:oid:2.5.4.42", given_name))
     if family_name:
         attributes.append(_attribute("urn:oid:2.5.4.4", family_name))
+    attributes.extend(_attribute(name, value) for name, value in extra_attributes)
+    name_id = name_id or f"_n{uuid.uuid4().hex}"
+    session_index = session_index or f"_s{uuid.uuid4().hex}"
     assertion = (
         f'<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{assertion_id}" '
         f'Version="2.0" IssueInstant="{_instant(now)}">'
         f"<saml:Issuer>{escape(issuer)}</saml:Issuer>"
-        f"<saml:Subject><saml:NameID Format=\"{C.NAMEID_TRANSIENT}\">_n{uuid.uuid4().hex}</saml:NameID>"
+        f"<saml:Subject><saml:NameID Format=\"{C.NAMEID_TRANSIENT}\">{escape(name_id)}</saml:NameID>"
         f'<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
         f'<saml:SubjectConfirmationData NotOnOrAfter="{_instant(until)}" Recipient={quoteattr(acs_url)}{in_response}/>'
         "</saml:SubjectConfirmation></saml:Subject>"
         f'<saml:Conditions NotBefore="{_instant(now - datetime.timedelta(seconds=30))}" NotOnOrAfter="{_instant(until)}">'
         f"<saml:AudienceRestriction><saml:Audience>{escape(audience)}</saml:Audience></saml:AudienceRestriction>"
         "</saml:Conditions>"
-        f'<saml:AuthnStatement AuthnInstant="{_instant(now)}" SessionIndex="_s{uuid.uuid4().hex}">'
+        f'<saml:AuthnStatement AuthnInstant="{_instant(now)}" SessionIndex={quoteattr(session_index)}>'
         f"<saml:AuthnContext><saml:AuthnContextClassRef>{escape(authn_context)}</saml:AuthnContextClassRef>"
         "</saml:AuthnContext></saml:AuthnStatement>"
         f"<saml:AttributeStatement>{''.join(attributes)}</saml:AttributeStatement>"
