@@ -53,7 +53,7 @@ def cards(doc) -> dict[str, str]:
     """Prescription cards by drug name: {name: the card's visible text}."""
     result = {}
     for article in doc.xpath("//article[contains(concat(' ', @class, ' '), ' card ')]"):
-        name = text(article.xpath(".//h3//a")[0])
+        name = text(article.xpath(".//*[contains(@class, 'card-title')]//a")[0])
         result[name] = text(article)
     return result
 
