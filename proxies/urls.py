@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proxies import views
+from proxies import views, views_print
 
 app_name = "proxies"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("powers-of-attorney/grant/confirm/", views.grant_confirm, name="grant_confirm"),
     path("powers-of-attorney/<int:poa_id>/end/", views.end, name="end"),
     path("access-log/", views.access_log, name="access_log"),
+    # The printable list offered by the closing notice (myprescriptions.site).
+    path("powers-of-attorney/print/", views_print.print_powers, name="print"),
 ]
