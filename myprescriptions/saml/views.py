@@ -10,7 +10,7 @@ from allauth.socialaccount.providers.saml import views as allauth_saml
 from allauth.socialaccount.sessions import LoginSession
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -52,7 +52,12 @@ class LoginView(allauth_saml.LoginView):
         if shibboleth_mode():
             # The Shibboleth SP in front of us runs the SAML exchange and protects this path.
             return redirect("shibboleth_login")
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except ImproperlyConfigured as exc:
+            # No usable IdP metadata yet (refresh_idp_metadata has not succeeded): say so, no 500.
+            logger.error("saml login unavailable", extra={"error": str(exc)[:300]})
+            return refuse(request, "unavailable", 503)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -105,6 +110,9 @@ class FinishACSView(allauth_saml.SAMLViewMixin, View):
             auth = build_auth(acs_request, provider)
             # InResponseTo is checked below against the state stashed when we sent the request.
             auth.process_response(request_id=None)
+        except ImproperlyConfigured as exc:
+            logger.error("saml login unavailable", extra={"error": str(exc)[:300]})
+            raise LoginRefused("unavailable", 503) from None
         except Exception as exc:  # hostile input may fail anywhere inside the XML stack
             logger.warning("saml response unreadable", extra={"error": type(exc).__name__})
             raise LoginRefused("invalid", 400) from None
