@@ -1,0 +1,106 @@
+"""axe-core (WCAG 2.0/2.1 A and AA, best practice) and the structure checks on every page, in nb, nn and en.
+
+Each language's test crawls every page reachable by links: public pages logged out, then Kari's own
+pages, her child Emma's and her principal Per's; it adds the pages only a form or an error leads to.
+A last check fails when a URL pattern that renders a page was visited by none of this.
+"""
+
+import pytest
+from django.urls import get_resolver
+
+from tests.browser import flows
+from tests.browser.crawl import Audit
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ["nb", "nn", "en"]
+
+# URL names that are not pages a person looks at, and why the crawl does not visit them.
+NOT_PAGES = {
+    "set_language": "POST only: the language switch",
+    "site:logout": "POST only: the log-out button",
+    "proxies:switch": "POST only: a choice on the person page",
+    "proxies:self": "POST only: back to one's own prescriptions",
+    "saml_acs": "the IdP posts the SAML response here; it redirects",
+    "saml_finish_acs": "redirects after the ACS, or renders the refusal page (checked as saml_finish_acs)",
+    "saml_metadata": "XML for the IdP",
+    "saml_sls": "single logout: redirects",
+    "testidp:slo": "the test IdP's logout endpoint: redirects",
+    "testidp:metadata": "XML for the service",
+}
+
+
+def all_url_names():
+    names = set()
+
+    def walk(resolver, namespace=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern, inner)
+            elif pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver())
+    return names
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_passes_axe_in(language, open_tab, live_server):
+    audit = Audit(language)
+    origin = live_server.url
+    tab = open_tab()
+
+    # Logged out: the landing page (with the consent banner on a first visit) and every public page.
+    tab.goto("/")
+    if language != "nb":
+        flows.switch_language(tab, language)
+    audit.check(tab, "landing, first visit")
+    flows.answer_consent_if_asked(tab)
+    audit.crawl(tab, "/", origin, "public")
+    for path in ["/logged-out/", "/this-page-does-not-exist/", "/auth/saml/eid/login/", "/testidp/sso/"]:
+        tab.goto(path)
+        audit.check(tab)
+
+    # The test IdP: its page, its error messages, and its answer page as seen without JavaScript.
+    tab.goto("/")
+    flows.press_log_in(tab)
+    audit.check(tab, "test IdP")
+    tab.locator("main form button[type=submit]").click()
+    audit.check(tab, "test IdP, nothing chosen")
+    tab.locator("input[name=typed_number]").fill("12345678901")
+    tab.locator("main form button[type=submit]").click()
+    audit.check(tab, "test IdP, invalid number")
+    tab.locator("input[name=typed_number]").fill("")
+    tab.route("**/autosubmit.js", lambda route: route.abort())
+    flows.choose_at_idp(tab, "Kari Nordmann")
+    tab.wait_for_selector("form[data-autosubmit]")
+    audit.check(tab, "test IdP answer without JavaScript")
+    tab.locator("form[data-autosubmit] button[type=submit]").click()
+    flows.wait_until_back(tab)
+    tab.unroute("**/autosubmit.js")
+
+    # Kari: the person page, her own pages, a period in error, then as Emma's parent and Per's proxy.
+    audit.check(tab, "after login")
+    audit.crawl(tab, "/choose/", origin, "Kari")
+    tab.goto("/dispensed/?start=2026-05-10&end=2026-01-01")
+    audit.check(tab, "dispensed, period in error")
+    for name in ["Emma Nordmann", "Per Hansen"]:
+        flows.choose_person(tab, name)
+        audit.crawl(tab, "/prescriptions/", origin, name)
+    flows.log_out(tab)
+    audit.check(tab, "after logout")
+
+    # A refused login (low assurance).
+    refused = open_tab()
+    refused.goto("/")
+    if language != "nb":
+        flows.switch_language(refused, language)
+    flows.answer_consent_if_asked(refused)
+    flows.log_in(refused, "Kari Nordmann", level="substantial", start=False)
+    audit.check(refused, "login refused")
+
+    missing = all_url_names() - set(audit.visited) - set(NOT_PAGES) - audit.downloads
+    print(f"[{language}] pages checked: " + ", ".join(f"{n} ×{len(p)}" for n, p in sorted(audit.visited.items())))
+    assert not audit.failures, f"{len(audit.failures)} problems:\n\n" + "\n\n".join(audit.failures)
+    assert not missing, f"pages no check reached (link them, or list them in NOT_PAGES with a reason): {sorted(missing)}"
