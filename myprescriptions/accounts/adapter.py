@@ -3,6 +3,7 @@ import uuid
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from prescriptions.services import person_for_login
 
@@ -18,6 +19,12 @@ class NoLocalAccountsAdapter(DefaultAccountAdapter):
 
     def get_logout_redirect_url(self, request):
         return reverse("site:landing")
+
+    def is_safe_url(self, url):
+        """Only a path on this site: "next" travels through the IdP and back, and a login page
+        that forwards to another origin is a phishing tool. allauth would also accept any host
+        in ALLOWED_HOSTS."""
+        return bool(url) and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
 
 
 class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
