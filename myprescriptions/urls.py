@@ -8,6 +8,7 @@ from prescriptions.access_rules import public
 urlpatterns = [
     path("", include("myprescriptions.site.urls")),
     path("auth/", include("myprescriptions.saml.urls")),
+    path("auth/", include("myprescriptions.accounts.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("", include("prescriptions.urls")),
     path("", include("proxies.urls")),

@@ -23,7 +23,7 @@ from tests.fixtures.saml import hostile
 
 
 @pytest.fixture
-def client():
+def client(db):
     return english_client()
 
 

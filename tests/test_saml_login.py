@@ -31,7 +31,7 @@ NS = {"samlp": C.NS_SAMLP, "saml": C.NS_SAML}
 
 
 @pytest.fixture
-def client():
+def client(db):
     return english_client()
 
 

@@ -59,7 +59,7 @@ def server(settings, tmp_path):
 
 
 @pytest.fixture
-def client():
+def client(db):
     return english_client()
 
 

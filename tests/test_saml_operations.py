@@ -21,7 +21,7 @@ from tests.fixtures.saml import (
 
 
 @pytest.fixture
-def client():
+def client(db):
     return english_client()
 
 

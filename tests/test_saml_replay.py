@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def client():
+def client(db):
     return english_client()
 
 
