@@ -23,7 +23,7 @@ from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 from myprescriptions.saml import assurance, inbound
 from myprescriptions.saml.assurance import LoginRefused
 from myprescriptions.saml.config import build_auth, build_settings
-from myprescriptions.site import closing
+from myprescriptions.site import closing, language
 from prescriptions.access_rules import public
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,11 @@ def loggable(reason: str | None) -> str:
     """python3-saml's error text, shortened and without long digit runs: parts of it come from the
     sender and must not carry an identity number into the logs."""
     return re.sub(r"\d{6,}", "#", reason or "")[:200]
+
+
+def end_session(request) -> None:
+    # The visitor's language choice survives the logout, as with the Log out button.
+    language.keep_across(request, lambda: logout(request))
 
 
 def shibboleth_mode() -> bool:
@@ -163,20 +168,20 @@ class SLSView(allauth_saml.SAMLViewMixin, View):
             return refuse(request, "invalid_logout", 400)
         try:
             auth = build_auth(request, provider)
-            url = auth.process_slo(keep_local_session=False, delete_session_cb=lambda: logout(request))
+            url = auth.process_slo(keep_local_session=False, delete_session_cb=lambda: end_session(request))
         except Exception as exc:
             logger.warning("saml logout request unreadable", extra={"error": type(exc).__name__})
             return refuse(request, "invalid_logout", 400)
         if auth.get_errors():
             logger.warning("saml logout request invalid", extra={"error": loggable(auth.get_last_error_reason())})
             return refuse(request, "invalid_logout", 400)
-        logout(request)
+        end_session(request)
         logger.info("saml logout requested by the idp")
         return redirect(url or "site:logged_out")
 
     def idp_logout_response(self, request, provider):
         # Our local session ended when the logout started; the IdP's answer only reports its side.
-        logout(request)
+        # It ends nothing here, so a forged "response" cannot log anyone out.
         try:
             auth = build_auth(request, provider)
             auth.process_slo(keep_local_session=True)

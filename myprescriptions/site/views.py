@@ -99,10 +99,18 @@ def logout(request):
 
 
 def _idp_logout_url(request):
+    from urllib.parse import urlencode
+
     from allauth.socialaccount.adapter import get_adapter
 
     from myprescriptions.saml.config import build_auth
 
+    if settings.AUTH_MODE == "shibboleth":
+        # The Shibboleth SP in front of us runs single logout at the IdP, then returns here.
+        if not settings.SHIB_LOGOUT_URL:
+            return None
+        back = request.build_absolute_uri(reverse("site:logged_out"))
+        return f"{settings.SHIB_LOGOUT_URL}?{urlencode({'return': back})}"
     details = request.session.get("saml_logout")
     if not details:
         return None

@@ -185,3 +185,49 @@ def _sign(xml: str, key_pem: str, cert_pem: str) -> str:
 
 def encode(xml: str) -> str:
     return OneLogin_Saml2_Utils.b64encode(xml)
+
+
+def sign_redirect(destination: str, saml_type: str, xml: str, relay_state: str = "", *, key_pem: str | None = None) -> str:
+    """The HTTP-Redirect binding URL for a logout message, signed with RSA-SHA256 over
+    SAMLRequest|SAMLResponse, RelayState and SigAlg, as the binding specifies."""
+    import xmlsec
+
+    if key_pem is None:
+        key_pem, _ = key_pair()
+    message = OneLogin_Saml2_Utils.deflate_and_base64_encode(xml)
+    parts = [f"{saml_type}={OneLogin_Saml2_Utils.escape_url(message)}"]
+    if relay_state:
+        parts.append(f"RelayState={OneLogin_Saml2_Utils.escape_url(relay_state)}")
+    parts.append(f"SigAlg={OneLogin_Saml2_Utils.escape_url(C.RSA_SHA256)}")
+    signed_query = "&".join(parts)
+    signature = OneLogin_Saml2_Utils.sign_binary(signed_query, key_pem, xmlsec.Transform.RSA_SHA256)
+    return f"{destination}?{signed_query}&Signature={OneLogin_Saml2_Utils.escape_url(OneLogin_Saml2_Utils.b64encode(signature))}"
+
+
+def logout_request_xml(*, destination: str, name_id: str, session_index: str, request_id: str | None = None) -> str:
+    """An IdP-initiated LogoutRequest for one session."""
+    now = datetime.datetime.now(datetime.UTC)
+    request_id = request_id or f"_lr{uuid.uuid4().hex}"
+    return (
+        '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        f'ID="{request_id}" Version="2.0" IssueInstant="{_instant(now)}" '
+        f'NotOnOrAfter="{_instant(now + datetime.timedelta(minutes=5))}" Destination={quoteattr(destination)}>'
+        f"<saml:Issuer>{escape(ENTITY_ID)}</saml:Issuer>"
+        f'<saml:NameID Format="{C.NAMEID_TRANSIENT}">{escape(name_id)}</saml:NameID>'
+        f"<samlp:SessionIndex>{escape(session_index)}</samlp:SessionIndex>"
+        "</samlp:LogoutRequest>"
+    )
+
+
+def logout_response_xml(*, destination: str, in_response_to: str) -> str:
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        f'ID="_l{uuid.uuid4().hex}" Version="2.0" IssueInstant="{_instant(now)}" '
+        f"Destination={quoteattr(destination)} InResponseTo={quoteattr(in_response_to)}>"
+        f"<saml:Issuer>{escape(ENTITY_ID)}</saml:Issuer>"
+        '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+        "</samlp:LogoutResponse>"
+    )

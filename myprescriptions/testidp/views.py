@@ -1,7 +1,8 @@
 """The test IdP's pages: choose a demo person or type a synthetic number, choose a level, and
 the IdP posts a signed SAML Response to the site's ACS."""
 
-from urllib.parse import urlencode, urlparse
+import uuid
+from urllib.parse import urlparse
 
 from django import forms
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
@@ -18,6 +20,7 @@ from prescriptions import identity
 from prescriptions.access_rules import public
 from prescriptions.models import Person
 
+SESSION_KEY = "testidp_session"
 NS = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol", "saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
 
 
@@ -95,6 +98,7 @@ def sso(request):
     if form.is_bound and form.is_valid():
         national_id = form.cleaned_data["national_id"]
         person = Person.objects.filter(national_id=national_id).first()
+        name_id, session_index = f"_n{uuid.uuid4().hex}", f"_s{uuid.uuid4().hex}"
         xml = idp.build_response(
             acs_url=authn["acs_url"],
             audience=authn["audience"],
@@ -103,7 +107,11 @@ def sso(request):
             authn_context=idp.LEVELS[form.cleaned_data["level"]],
             given_name=person.given_name if person else "",
             family_name=person.family_name if person else "",
+            name_id=name_id,
+            session_index=session_index,
         )
+        # The IdP's own record of the session, for IdP-initiated logout (no identity number in it).
+        request.session[SESSION_KEY] = {"name_id": name_id, "session_index": session_index}
         return render(
             request,
             "testidp/post.html",
@@ -116,29 +124,55 @@ def sso(request):
     )
 
 
+def _sp_sls_url(request) -> str:
+    return request.build_absolute_uri(reverse("saml_sls", args=[settings.SAML_ORG]))
+
+
 @public
 def slo(request):
-    """Answers the site's LogoutRequest with a LogoutResponse (HTTP-Redirect binding)."""
+    """Single logout, HTTP-Redirect binding: a LogoutRequest from the site (answered with a signed
+    LogoutResponse) or the site's LogoutResponse to a logout this IdP started."""
+    if "SAMLResponse" in request.GET:
+        try:
+            xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(request.GET["SAMLResponse"])
+            root = OneLogin_Saml2_XML.to_etree(xml)
+            status = root.find("samlp:Status/samlp:StatusCode", NS)
+        except Exception:
+            return render(request, "testidp/error.html", status=400)
+        success = status is not None and status.get("Value") == "urn:oasis:names:tc:SAML:2.0:status:Success"
+        return render(request, "testidp/logged_out.html", {"success": success})
     try:
         xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(request.GET.get("SAMLRequest", ""))
         root = OneLogin_Saml2_XML.to_etree(xml)
     except Exception:
         return render(request, "testidp/error.html", status=400)
-    destination = request.build_absolute_uri(reverse("saml_sls", args=[settings.SAML_ORG]))
-    response_xml = (
-        '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
-        f'ID="_l{OneLogin_Saml2_Utils.generate_unique_id()}" Version="2.0" '
-        f'IssueInstant="{OneLogin_Saml2_Utils.parse_time_to_SAML(OneLogin_Saml2_Utils.now())}" '
-        f'Destination="{destination}" InResponseTo="{root.get("ID", "")}">'
-        f"<saml:Issuer>{idp.ENTITY_ID}</saml:Issuer>"
-        '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
-        "</samlp:LogoutResponse>"
+    if root.tag != "{%s}LogoutRequest" % NS["samlp"]:
+        return render(request, "testidp/error.html", status=400)
+    request.session.pop(SESSION_KEY, None)
+    destination = _sp_sls_url(request)
+    response_xml = idp.logout_response_xml(destination=destination, in_response_to=root.get("ID", ""))
+    return redirect(idp.sign_redirect(destination, "SAMLResponse", response_xml, request.GET.get("RelayState", "")))
+
+
+@public
+def index(request):
+    """The test IdP's own page: its session, and a button to end it from the IdP's side."""
+    return render(request, "testidp/index.html", {"idp_session": request.session.get(SESSION_KEY)})
+
+
+@public
+@require_POST
+def idp_logout(request):
+    """IdP-initiated single logout: a signed LogoutRequest for the recorded session, sent
+    through the browser to the site's single logout endpoint."""
+    record = request.session.pop(SESSION_KEY, None)
+    if not record:
+        return redirect("testidp:index")
+    destination = _sp_sls_url(request)
+    xml = idp.logout_request_xml(
+        destination=destination, name_id=record["name_id"], session_index=record["session_index"]
     )
-    query = {"SAMLResponse": OneLogin_Saml2_Utils.deflate_and_base64_encode(response_xml)}
-    if request.GET.get("RelayState"):
-        query["RelayState"] = request.GET["RelayState"]
-    return redirect(f"{destination}?{urlencode(query)}")
+    return redirect(idp.sign_redirect(destination, "SAMLRequest", xml))
 
 
 @public
