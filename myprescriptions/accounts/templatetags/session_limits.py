@@ -15,8 +15,8 @@ def session_clock(context) -> dict:
     if request is None or not hasattr(request, "session"):
         return {}
     idle_left, absolute_left = remaining(request.session)
-    # Five minutes ahead, or a sixth of a (test-sized) idle limit.
-    warn = min(WARN_SECONDS, settings.SESSION_IDLE_SECONDS // 6)
+    # Five minutes ahead (or halfway through a test-sized idle limit).
+    warn = min(WARN_SECONDS, settings.SESSION_IDLE_SECONDS // 2)
     return {
         "idle": int(idle_left),
         "absolute": int(absolute_left),
