@@ -3,6 +3,7 @@ one accepted path and every refusal the issue names. Refusals show a clear page,
 create no session and store no one."""
 
 import datetime
+import logging
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
@@ -18,6 +19,7 @@ from tests.fixtures.saml import (
     SUBSTANTIAL,
     assert_refused,
     authn_request,
+    encode,
     english_client,
     logged_in,
     new_request_id,
@@ -195,3 +197,27 @@ def test_two_uid_values_are_refused(client, kari, people):
     # Signed by the IdP, but with a second uid: the attribute names no one in particular.
     xml = signed_response(client, kari.national_id, extra_attributes=[("uid", people["nils"].national_id)])
     assert_refused(post_response(client, xml), client, before, status=403, text="valid Norwegian")
+
+
+def test_the_parked_response_cookie_is_httponly_and_lax(client, kari):
+    response = client.post("/auth/saml/eid/acs/", {"SAMLResponse": encode(signed_response(client, kari.national_id))})
+    cookie = response.cookies["saml-acs-session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/auth/saml/eid/acs/finish/"
+
+
+def test_no_identity_number_or_name_in_any_log_line(client, kari, caplog):
+    with caplog.at_level(logging.INFO):
+        post_response(client, signed_response(client, kari.national_id, authn_context=SUBSTANTIAL))
+        post_response(client, signed_response(client, kari.national_id, sign_assertion=False, sign_response=False))
+        post_response(client, signed_response(client, kari.national_id, issuer=f"urn:{kari.national_id}"))
+        post_response(client, signed_response(client, kari.national_id[:10] + "0"))
+        post_response(client, encoded="%%garbage")
+        ok = post_response(client, signed_response(client, kari.national_id, given_name="Kari", family_name="Nordmann"))
+        assert ok.status_code == 302
+        client.post("/logout/")
+    assert len(caplog.records) > 5
+    for record in caplog.records:
+        text = record.getMessage() + repr(record.__dict__)
+        for secret in (kari.national_id, kari.national_id[:10], "Nordmann"):
+            assert secret not in text, record.getMessage()

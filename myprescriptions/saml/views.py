@@ -28,6 +28,8 @@ from prescriptions.access_rules import public
 
 logger = logging.getLogger(__name__)
 
+ACS_COOKIE = "saml-acs-session"  # allauth's LoginSession cookie carrying the parked POST
+
 
 def refuse(request, reason: str, status: int = 403) -> HttpResponse:
     logger.warning("saml login refused", extra={"reason": reason})
@@ -77,13 +79,17 @@ class ACSView(allauth_saml.ACSView):
             request.POST
         except RequestDataTooBig:
             return refuse(request, "invalid", 413)
-        return super().dispatch(request, organization_slug)
+        response = super().dispatch(request, organization_slug)
+        # allauth leaves this short-lived cookie readable by scripts; nothing on the page needs it.
+        if ACS_COOKIE in response.cookies:
+            response.cookies[ACS_COOKIE]["httponly"] = True
+        return response
 
 
 class FinishACSView(allauth_saml.SAMLViewMixin, View):
     def dispatch(self, request: HttpRequest, organization_slug) -> HttpResponse:
         provider = self.get_provider(organization_slug)
-        acs_session = LoginSession(request, "saml_acs_session", "saml-acs-session")
+        acs_session = LoginSession(request, "saml_acs_session", ACS_COOKIE)
         data = acs_session.store.get("request")
         acs_session.delete()
         if not data:
