@@ -29,12 +29,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+SECRET_KEY_MIN_LENGTH = 40
+SECRET_KEY_MIN_DISTINCT = 5  # as Django's own deploy check (security.W009)
+# Prefixes of keys that were generated for development: ours, and `startproject`'s.
+DEV_SECRET_KEY_PREFIXES = ("dev-", "django-insecure-")
+
+
 def unsafe_production_reasons(*, debug: bool, secret_key: str, test_idp: bool) -> list[str]:
+    """Why this configuration must not run with DEBUG off, in words for the operator."""
     if debug:
         return []
     reasons = []
-    if secret_key == DEV_SECRET_KEY or secret_key.startswith("dev-") or len(secret_key) < 40:
-        reasons.append("SECRET_KEY is a development value or shorter than 40 characters")
+    if secret_key == DEV_SECRET_KEY or secret_key.startswith(DEV_SECRET_KEY_PREFIXES):
+        reasons.append("SECRET_KEY is a development value")
+    elif len(secret_key) < SECRET_KEY_MIN_LENGTH or len(set(secret_key)) < SECRET_KEY_MIN_DISTINCT:
+        reasons.append(
+            f"SECRET_KEY is too short or too simple (at least {SECRET_KEY_MIN_LENGTH} random characters)"
+        )
     if test_idp:
         reasons.append("TEST_IDP is on: the test IdP lets anyone log in as anyone")
     return reasons
