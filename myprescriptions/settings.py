@@ -12,6 +12,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from myprescriptions.hardening.logs import logging_config
 from myprescriptions.safety import DEV_SECRET_KEY, env_bool, env_list, refuse_unsafe_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +33,9 @@ INSTALLED_APPS = [
     "myprescriptions.site",
     "prescriptions",
     "proxies",
-    "django.contrib.admin",
+    "myprescriptions.hardening",
+    # django.contrib.admin with our operator console as admin.site (see myprescriptions.hardening).
+    "myprescriptions.hardening.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,9 +50,13 @@ if TEST_IDP:
     INSTALLED_APPS.append("myprescriptions.testidp")
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id.
+    "myprescriptions.hardening.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "myprescriptions.saml.shibboleth.UntrustedHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can fail on the database, so error pages get the headers too.
+    "myprescriptions.hardening.headers.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,7 +69,6 @@ MIDDLEWARE = [
     "myprescriptions.accounts.middleware.SessionLimitsMiddleware",
     "proxies.middleware.SubjectMiddleware",
     "proxies.middleware.AccessRuleMiddleware",
-    "myprescriptions.site.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "myprescriptions.urls"
@@ -90,6 +96,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # A kept connection that broke while the database was away is replaced, not reused.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -151,7 +159,15 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF, *env_list("CSP_FORM_ACTION_EXTRA", [])],
 }
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# Every powerful browser feature off: the site uses none of them.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), bluetooth=(), browsing-topics=(), camera=(), display-capture=(), "
+    "encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
+    "publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+)
+# Translated error pages even when the database is down; the same page for a failed CSRF check.
+CSRF_FAILURE_VIEW = "myprescriptions.hardening.views.csrf_failure"
 
 # Languages: Bokmål by default, Nynorsk and English.
 LANGUAGE_CODE = "nb"
@@ -258,10 +274,6 @@ POA_LOOKUP_LIMIT = int(os.environ.get("POA_LOOKUP_LIMIT", "10"))
 POA_LOOKUP_WINDOW_SECONDS = int(os.environ.get("POA_LOOKUP_WINDOW_SECONDS", "3600"))
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-}
+# One JSON object per line on stdout with the request id; "text" for a developer's terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING = logging_config(LOG_LEVEL, LOG_FORMAT)
