@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEV_ENV := DEBUG=1 TEST_IDP=1
 
-.PHONY: demo test test-fast install check-python serve messages bench clean
+.PHONY: demo test test-fast install check-python serve messages messages-extract bench clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 12) else "Python 3.12 or newer is needed (found %d.%d). Set PYTHON=python3.13." % v[:2])'
@@ -23,6 +23,13 @@ install: $(VENV)/.installed
 
 messages: install
 	$(DEV_ENV) $(PY) manage.py compilemessages_py
+
+# After changing translatable strings: collect them into locale/*/LC_MESSAGES/django.po (needs GNU
+# gettext), then translate the new entries into nb and nn. tests/test_i18n.py uses the same options.
+messages-extract: install
+	$(DEV_ENV) $(PY) manage.py makemessages --no-obsolete --add-location=file \
+	  --ignore=bench --ignore=bench-results --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=var \
+	  -lnb -lnn -len
 
 demo: install messages
 	mkdir -p var

@@ -59,13 +59,16 @@ MIDDLEWARE = [
     "myprescriptions.hardening.headers.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, but the language cookie counts only with consent.
+    "myprescriptions.site.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Before the session limits and the subject: from the closing date every session ends here.
+    "myprescriptions.site.middleware.ClosedModeMiddleware",
     "myprescriptions.accounts.middleware.SessionLimitsMiddleware",
     "proxies.middleware.SubjectMiddleware",
     "proxies.middleware.AccessRuleMiddleware",
@@ -268,6 +271,9 @@ SOCIALACCOUNT_PROVIDERS = {
 SERVICE_CLOSES_ON = datetime.date.fromisoformat(os.environ.get("SERVICE_CLOSES_ON", "2027-06-30"))
 SUCCESSOR_URL = os.environ.get("SUCCESSOR_URL", "https://www.helsenorge.no/legemidler/")
 POA_REGISTRATION_URL = os.environ.get("POA_REGISTRATION_URL", "https://www.helsenorge.no/fullmakt/")
+# Cookies set by equipment in front of the service, listed on the cookie page: "bigip" (the load
+# balancer's persistence cookie), "shibboleth" (implied by AUTH_MODE=shibboleth).
+INFRASTRUCTURE_COOKIES = env_list("INFRASTRUCTURE_COOKIES", [])
 
 # Grant form: lookups of a holder by national identity number, per user and window (anti-enumeration).
 POA_LOOKUP_LIMIT = int(os.environ.get("POA_LOOKUP_LIMIT", "10"))

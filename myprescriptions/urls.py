@@ -1,15 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
-from prescriptions.access_rules import public
+from myprescriptions.site.views import set_language
 
 urlpatterns = [
     path("", include("myprescriptions.site.urls")),
     path("auth/", include("myprescriptions.saml.urls")),
     path("auth/", include("myprescriptions.accounts.urls")),
-    path("i18n/setlang/", public(set_language), name="set_language"),
+    # The site's own language switch: the choice lives in the session, the cookie only with consent.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("health/", include("myprescriptions.hardening.urls")),
     path("", include("prescriptions.urls")),
     path("", include("proxies.urls")),

@@ -43,6 +43,17 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         obj.author = request.user.get_full_name() or request.user.get_username()
         super().save_model(request, obj, form, change)
 
+    # Whoever may use the console (its site decides: operators who logged in through SAML) may
+    # add a version; nobody may change or delete one.
+    def has_module_permission(self, request):
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request):
+        return self.admin_site.has_permission(request)
+
     def has_change_permission(self, request, obj=None):
         return False
 

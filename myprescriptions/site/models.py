@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from myprescriptions.site import closing
 
 # Visitors follow these links from every page: https only, never javascript: or http:.
-https_only = URLValidator(schemes=["https"], message=_("Enter a full address starting with https://."))
+https_only = URLValidator(
+    schemes=["https"], message=_("Enter a full address starting with https://."), code="https_only"
+)
 TEXT_FIELDS = ("text_nb", "text_nn", "text_en")
 TEXT_HELP = _(
     "Leave all three empty for the standard text. A blank line starts a new paragraph. Write {closes_on}, "
