@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEV_ENV := DEBUG=1 TEST_IDP=1
 
-.PHONY: demo test test-fast install check-python serve messages messages-extract bench clean
+.PHONY: demo test test-browser test-fast install check-python serve messages messages-extract bench clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 12) else "Python 3.12 or newer is needed (found %d.%d). Set PYTHON=python3.13." % v[:2])'
@@ -39,7 +39,15 @@ demo: install messages
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install messages
-	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(DEV_ENV) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# Real-browser tests (tests/browser): Playwright drives Debian's Chromium (apt-get install chromium;
+# never `playwright install`) against a live server; every test marked `browser`, wherever it lives.
+# Pick files with BROWSER_TESTS=tests/browser/test_print.py.
+BROWSER_TESTS ?=
+test-browser: install messages
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium is needed at /usr/bin/chromium (apt-get install chromium) or \$$CHROMIUM"; exit 1; }
+	$(DEV_ENV) $(PY) -m pytest -m browser $(BROWSER_TESTS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
