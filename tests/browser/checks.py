@@ -64,7 +64,7 @@ FOCUS_STYLE_JS = """
     text: (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 80),
     id: el.id, name: el.getAttribute("name") || "", href: el.getAttribute("href") || "",
     type: el.getAttribute("type") || "",
-    indicator: outline || shadow, onScreen,
+    indicator: outline || shadow, onScreen, style: `outline ${style.outlineStyle} ${style.outlineWidth}; box-shadow ${style.boxShadow}`,
   };
 }
 """
@@ -74,6 +74,10 @@ def focused(tab: Page) -> dict | None:
     """What has keyboard focus, and whether it shows a visible focus indicator on screen."""
     return tab.evaluate(FOCUS_STYLE_JS)
 
+
+# WCAG 1.4.10 reflow: 320 CSS px wide. 200 % zoom of a 1280 x 900 window lays out 640 x 450 CSS px.
+NARROW = {"width": 320, "height": 640}
+ZOOM_200 = {"width": 640, "height": 450}
 
 REFLOW_JS = """
 () => {
@@ -103,7 +107,7 @@ REFLOW_JS = """
     .filter(el => !el.closest(".skip-link"));
   const hidden = controls.filter(el => { const r = el.getBoundingClientRect(); return r.width === 0 || r.height === 0; });
   for (const el of hidden) problems.push(`control not shown: <${el.tagName.toLowerCase()}> ${(el.innerText || el.name || "").trim()}`);
-  return {problems: problems.slice(0, 20), text: document.querySelector("main").innerText.replace(/\\s+/g, " ").trim(),
+  return {problems: problems.slice(0, 20), text: (document.querySelector("main") || document.body).innerText.replace(/\\s+/g, " ").trim(),
           controls: controls.length};
 }
 """

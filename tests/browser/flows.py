@@ -37,14 +37,14 @@ def answer_consent_if_asked(tab: Page, accept: bool = False) -> bool:
     banner = consent_banner(tab)
     if banner.count() == 0:
         return False
-    choice = "accept" if accept else "essential"
-    banner.locator(f"button[value={choice}], button[name={choice}]").first.click()
+    choice = "all" if accept else "essential"
+    banner.locator(f"button[name=choice][value={choice}]").click()
     tab.wait_for_load_state()
     return True
 
 
 def consent_banner(tab: Page):
-    return tab.locator("[data-consent-banner], #consent-banner, .consent-banner")
+    return tab.locator(".consent-banner")
 
 
 def switch_language(tab: Page, code: str) -> None:
