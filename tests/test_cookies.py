@@ -5,6 +5,7 @@ each one must be in myprescriptions.site.cookies with the lifetime, path, HttpOn
 cookie are tested here too."""
 
 import json
+import secrets
 import os
 import subprocess
 import sys
@@ -140,7 +141,7 @@ def production_cookie_settings():
         **os.environ,
         "DEBUG": "0",
         "TEST_IDP": "0",
-        "SECRET_KEY": "x" * 50,
+        "SECRET_KEY": "production-like-" + secrets.token_urlsafe(48),
         "DJANGO_SETTINGS_MODULE": "myprescriptions.settings",
     }
     code = (

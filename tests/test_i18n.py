@@ -297,3 +297,14 @@ def test_the_default_language_is_bokmal_whatever_the_browser_says(client, db):
 def test_settings_offer_exactly_the_three_languages():
     assert settings.LANGUAGE_CODE == "nb"
     assert [code for code, _name in settings.LANGUAGES] == list(LANGUAGES)
+
+
+def test_the_allauth_pages_a_citizen_can_reach_speak_nynorsk_too(client, people):
+    choose_language(client, "nn")
+    # The "Continue" page at a GET of the login address, and the message after a login.
+    doc = assert_page_in(client.get(reverse("saml_login", args=["eid"])), "nn", "login")
+    assert doc.xpath("string(//h1)") == "Logg inn på Mine resepter"
+    response = login(client, people["kari"].national_id)
+    page = client.get(response["Location"], follow=True).content.decode()
+    assert "Du er logga inn." in page
+    assert people["kari"].user.username not in page  # not the opaque account name allauth would show
