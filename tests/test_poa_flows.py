@@ -12,11 +12,19 @@ from django.utils import timezone
 
 from prescriptions.identity import make_synthetic, mask
 from proxies.models import PowerOfAttorney
-from tests.conftest import HOST, login
+from tests.conftest import HOST
+from tests.conftest import login as saml_login
 
 POWERS = "/powers-of-attorney/"
 GRANT = "/powers-of-attorney/grant/"
 CONFIRM = "/powers-of-attorney/grant/confirm/"
+
+def login(client, national_id):
+    """A real SAML login, then the English UI (the assertions here read English; nb is the default)."""
+    response = saml_login(client, national_id)
+    assert client.post(reverse("set_language"), {"language": "en", "next": "/"}).status_code == 302
+    return response
+
 
 
 def today():
