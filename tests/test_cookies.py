@@ -298,3 +298,14 @@ def test_the_registry_describes_lifetimes_and_every_cookie_fully():
     assert cookies.find("BIGipServer~Common~pool_mr") is not None
     assert cookies.find("_shibsession_64656661756c74") is not None
     assert cookies.find("sessionid") is None
+
+
+def test_the_page_says_secure_only_where_the_installation_makes_it_so(client, db, settings):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    settings.SESSION_COOKIE_SECURE = False
+    page = client.get(reverse("site:cookies")).content.decode()
+    assert "this development installation also sends it without encryption" in page
+    settings.SESSION_COOKIE_SECURE = True
+    page = client.get(reverse("site:cookies")).content.decode()
+    assert "Only sent over encrypted connections (Secure)." in page
+    assert "development installation" not in page

@@ -49,6 +49,8 @@ def cookie_page(request):
         "service_cookies": [c for c in registry if c.essential and c.set_by == cookies.SERVICE],
         "infrastructure_cookies": [c for c in registry if c.set_by != cookies.SERVICE],
         "optional_cookies": [c for c in registry if c.optional],
+        # What "Secure" means here depends on the installation: on in production, off in development.
+        "cookies_secure": settings.SESSION_COOKIE_SECURE,
     }
     return render(request, "site/cookies.html", context)
 
