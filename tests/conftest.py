@@ -15,6 +15,16 @@ def _test_idp_keys(settings, tmp_path_factory):
     settings.TEST_IDP_DIR = tmp_path_factory.getbasetemp() / "testidp"
 
 
+@pytest.fixture(autouse=True)
+def _closing_notice_read_once_per_test(monkeypatch):
+    # The closing notice is cached per process for 30 s; in tests it is read afresh once per test
+    # and then kept, so query counts do not depend on when a 30-second window happens to end.
+    from myprescriptions.site import closing
+
+    closing.forget_cached_notice()
+    monkeypatch.setattr(closing, "CACHE_SECONDS", float("inf"))
+
+
 @pytest.fixture
 def client():
     return Client(HTTP_HOST=HOST)

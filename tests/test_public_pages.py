@@ -280,3 +280,23 @@ def test_the_notice_survives_a_database_failure(db, monkeypatch):
     monkeypatch.setattr(closing, "_newest_version", broken)
     notice = closing.current_notice()
     assert notice.successor_url == SUCCESSOR and notice.poa_registration_url == POA_URL
+
+
+def test_an_edit_saved_by_another_process_shows_here_within_the_cache_time(db, monkeypatch):
+    monkeypatch.setattr(closing, "CACHE_SECONDS", 30)
+    now = [1000.0]
+    monkeypatch.setattr(closing, "_clock", lambda: now[0])
+    assert closing.current_notice().successor_url == SUCCESSOR
+    # bulk_create sends no post_save: as if another process had saved it.
+    NoticeVersion.objects.bulk_create([NoticeVersion(change_note="elsewhere", successor_url="https://elsewhere.example.no/")])
+    now[0] += 29
+    assert closing.current_notice().successor_url == SUCCESSOR
+    now[0] += 2
+    assert closing.current_notice().successor_url == "https://elsewhere.example.no/"
+
+
+def test_an_edit_saved_in_this_process_shows_at_once(db, monkeypatch):
+    monkeypatch.setattr(closing, "CACHE_SECONDS", 30)
+    assert closing.current_notice().successor_url == SUCCESSOR
+    version(successor_url="https://at-once.example.no/")
+    assert closing.current_notice().successor_url == "https://at-once.example.no/"

@@ -27,6 +27,7 @@ PLACEHOLDERS = ("closes_on", "successor_url", "poa_registration_url")
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 # Other processes see an operator's edit within this many seconds; this one at once.
 CACHE_SECONDS = 30
+_clock = time.monotonic
 
 
 def closes_on():
@@ -114,7 +115,7 @@ def _newest_version():
 
 
 def _cached_version():
-    now = time.monotonic()
+    now = _clock()
     with _cache_lock:
         if _cache["at"] is not None and now - _cache["at"] < CACHE_SECONDS:
             return _cache["version"]
