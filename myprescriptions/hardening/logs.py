@@ -124,6 +124,10 @@ def logging_config(level: str = "INFO", fmt: str = "json") -> dict:
     """The LOGGING setting: everything (Django, allauth, python3-saml, ours) to stdout through
     one handler, so every line has the same shape and passes the same redaction."""
     formatter = {"()": JsonFormatter} if fmt == "json" else {"()": TextFormatter}
+    # Never below INFO, whatever LOG_LEVEL says: at DEBUG these log the template context (names,
+    # prescriptions) and SQL with its parameters (identity numbers).
+    numeric = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    at_least_info = logging.getLevelName(max(numeric if isinstance(numeric, int) else logging.INFO, logging.INFO))
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -143,5 +147,7 @@ def logging_config(level: str = "INFO", fmt: str = "json") -> dict:
         "loggers": {
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.server": {"handlers": [], "level": level, "propagate": True},
+            "django.template": {"handlers": [], "level": at_least_info, "propagate": True},
+            "django.db.backends": {"handlers": [], "level": at_least_info, "propagate": True},
         },
     }
