@@ -48,6 +48,10 @@ INSTALLED_APPS = [
 ]
 if TEST_IDP:
     INSTALLED_APPS.append("myprescriptions.testidp")
+# The benchmark's baseline page (`make bench`); never needed in production.
+BENCHMARK = env_bool("BENCHMARK", False)
+if BENCHMARK:
+    INSTALLED_APPS.append("myprescriptions.benchsite")
 
 MIDDLEWARE = [
     # First: every log line of the request carries its id.

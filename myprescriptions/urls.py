@@ -23,3 +23,5 @@ if settings.ADMIN_ENABLED:
     urlpatterns.append(path(settings.ADMIN_PATH, admin.site.urls))
 if settings.TEST_IDP:
     urlpatterns.append(path("testidp/", include("myprescriptions.testidp.urls")))
+if settings.BENCHMARK:
+    urlpatterns.append(path("bench/", include("myprescriptions.benchsite.urls")))
