@@ -33,6 +33,7 @@ class PrescriptionRow:
     prescription: Prescription
     remaining: int
     allowed: int
+    dispensed: int  # non-cancelled dispenses so far
     expires_soon: bool
     not_yet_valid: bool
     history_reason: str | None
@@ -62,6 +63,7 @@ def _row(subject: Subject, p: Prescription, today: datetime.date) -> Prescriptio
         prescription=p,
         remaining=remaining,
         allowed=p.dispenses_allowed,
+        dispensed=p.dispensed,
         expires_soon=reason is None and (p.expires_on - today).days <= EXPIRY_WARNING_DAYS,
         not_yet_valid=reason is None and today < p.earliest_dispense_on,
         history_reason=reason,

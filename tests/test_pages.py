@@ -212,7 +212,7 @@ def test_detail_shows_dispenses_with_prescribed_item_beside_a_substituted_one(ka
     assert pharmacy == "Apotek 1 Storo"
     assert prescribed == "Cozaar 50 mg tablett"
     assert dispensed.startswith("Losartan Krka 50 mg tablett") and "generic substitution" in dispensed
-    assert quantity == "98"
+    assert quantity == "98 stk"
     assert cancelled[1] == "Vitusapotek Jernbanetorget" and "does not count" in cancelled[5]
     assert "generic substitution" not in cancelled[3]
 
@@ -260,12 +260,12 @@ def test_dispensed_items_newest_first_with_pharmacy_date_item_quantity(kari):
     today = selectors.today()
     rows = dispensed_rows(kari)
     expected = [  # (days ago, pharmacy, item start, quantity)
-        (20, "Vitusapotek Jernbanetorget", "Cozaar 50 mg tablett", "98"),
-        (38, "Vitusapotek Jernbanetorget", "Metformin Sandoz 500 mg tablett", "200"),
-        (55, "Boots apotek Majorstuen", "Atorvastatin Krka 20 mg tablett", "100"),
-        (65, "Boots apotek Majorstuen", "Paralgin forte 400 mg/30 mg tablett", "20"),
-        (85, "Apotek 1 Storo", "Losartan Krka 50 mg tablett", "98"),
-        (398, "Vitusapotek Jernbanetorget", "Amoxicillin Mylan 500 mg kapsel", "21"),
+        (20, "Vitusapotek Jernbanetorget", "Cozaar 50 mg tablett", "98 stk"),
+        (38, "Vitusapotek Jernbanetorget", "Metformin Sandoz 500 mg tablett", "200 stk"),
+        (55, "Boots apotek Majorstuen", "Atorvastatin Krka 20 mg tablett", "100 stk"),
+        (65, "Boots apotek Majorstuen", "Paralgin forte 400 mg/30 mg tablett", "20 stk"),
+        (85, "Apotek 1 Storo", "Losartan Krka 50 mg tablett", "98 stk"),
+        (398, "Vitusapotek Jernbanetorget", "Amoxicillin Mylan 500 mg kapsel", "21 stk"),
     ]
     assert [(r[0], r[1], r[3]) for r in rows] == [
         (shown(today - datetime.timedelta(days=ago)), pharmacy, qty) for ago, pharmacy, _, qty in expected
@@ -275,6 +275,14 @@ def test_dispensed_items_newest_first_with_pharmacy_date_item_quantity(kari):
     assert "generic substitution for Cozaar 50 mg tablett" in rows[4][2]
     assert [r for r in rows if "substitution" in r[2]] == [rows[4]]
     assert "cancelled" in rows[0][2]
+
+
+def test_dispensed_items_say_how_many_and_link_to_their_prescription(kari):
+    doc = page(kari.get("/dispensed/"))
+    assert "6 dispensed items, newest first." in doc.text_content()
+    links = [a.get("href") for a in doc.xpath("//table/tbody/tr/td[3]/a")]
+    assert links[4] == f"/prescriptions/{rx('kari-3').public_id}/"  # the substituted Losartan: Cozaar's
+    assert len(links) == 6
 
 
 def test_dispensed_items_filtered_by_period(kari):
@@ -304,6 +312,8 @@ def test_a_bad_period_gives_a_form_error_not_a_500(kari, query, field, message):
     error = doc.get_element_by_id(field_input.get("aria-describedby"))
     assert message in text(error)
     assert table_rows(doc) == []
+    assert "Correct the period above to see your dispensed items." in doc.text_content()
+    assert "No dispensed items in this period." not in doc.text_content()
 
 
 @pytest.mark.parametrize("query", [
@@ -322,7 +332,11 @@ def test_history_shows_expired_used_up_and_cancelled_each_with_its_reason(kari):
     assert f"Expired on {shown(rx('kari-7').expires_on)}" in found["Amoxicillin Mylan"]
     assert f"Expired on {shown(rx('kari-8').expires_on)}" in found["Ibux"]
     assert "Used up: no dispenses left" in found["Paralgin forte"]
-    assert "0 of 1 left" in found["Paralgin forte"]
+    assert "1 of 1 dispensed" in found["Paralgin forte"]
+    assert "1 of 2 dispensed" in found["Amoxicillin Mylan"]
+    assert "0 of 1 dispensed" in found["Zopiklon Mylan"]
+    for card in found.values():
+        assert not re.search(r"\d+ of \d+ left", card)  # nothing is "left" once it cannot be dispensed
     assert "Cancelled" in found["Zopiklon Mylan"]
     for card in found.values():
         assert "expires within 30 days" not in card
