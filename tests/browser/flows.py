@@ -38,8 +38,7 @@ def answer_consent_if_asked(tab: Page, accept: bool = False) -> bool:
     if banner.count() == 0:
         return False
     choice = "all" if accept else "essential"
-    banner.locator(f"button[name=choice][value={choice}]").click()
-    tab.wait_for_load_state()
+    follow(tab, banner.locator(f"button[name=choice][value={choice}]"))
     return True
 
 
@@ -67,5 +66,10 @@ def choose_person(tab: Page, full_name: str) -> None:
 
 
 def log_out(tab: Page) -> None:
-    tab.locator("header form[action='/logout/'] button[type=submit]").click()
-    tab.wait_for_load_state()
+    follow(tab, tab.locator("header form[action='/logout/'] button[type=submit]"))
+
+
+def follow(tab: Page, target) -> None:
+    """Clicks a link or button and waits until the page it leads to has loaded."""
+    with tab.expect_navigation():
+        target.click()

@@ -29,6 +29,14 @@ NOT_PAGES = {
     "saml_sls": "single logout: redirects",
     "testidp:slo": "the test IdP's logout endpoint: redirects",
     "testidp:metadata": "XML for the service",
+    "testidp:logout": "POST only: the test IdP's button for IdP-initiated logout",
+    "site:consent": "POST only: the consent banner's and the cookie page's buttons",
+    "prescriptions:export": "a file download (FHIR JSON), not a page; test_journeys downloads it",
+    "accounts:session_status": "JSON for the session-expiry warning",
+    "accounts:keep_alive": "POST only: the session-expiry warning's keep-alive",
+    "health:live": "a probe for the load balancer",
+    "health:ready": "a probe for the load balancer",
+    "shibboleth_login": "only with AUTH_MODE=shibboleth: redirects to the Shibboleth SP",
 }
 
 
@@ -68,22 +76,24 @@ def test_every_page_is_accessible_in(language, open_tab, live_server, demo_peopl
     tab.goto("/")
     flows.press_log_in(tab)
     audit.check(tab, "test IdP")
-    tab.locator("main form button[type=submit]").click()
+    flows.follow(tab, tab.locator("main form button[type=submit]"))
     audit.check(tab, "test IdP, nothing chosen")
     tab.locator("input[name=typed_number]").fill("12345678901")
-    tab.locator("main form button[type=submit]").click()
+    flows.follow(tab, tab.locator("main form button[type=submit]"))
     audit.check(tab, "test IdP, invalid number")
     tab.locator("input[name=typed_number]").fill("")
     tab.route("**/autosubmit.js", lambda route: route.abort())
     flows.choose_at_idp(tab, "Kari Nordmann")
     tab.wait_for_selector("form[data-autosubmit]")
     audit.check(tab, "test IdP answer without JavaScript")
-    tab.locator("form[data-autosubmit] button[type=submit]").click()
+    flows.follow(tab, tab.locator("form[data-autosubmit] button[type=submit]"))
     flows.wait_until_back(tab)
     tab.unroute("**/autosubmit.js")
 
     # Kari: the person page, her own pages, a period in error, then as Emma's parent and Per's proxy.
     audit.check(tab, "after login")
+    tab.goto(reverse("testidp:index"))
+    audit.check(tab, "the test IdP's session page")
     audit.crawl(tab, "/choose/", origin, "Kari")
     tab.goto(reverse("prescriptions:dispensed") + "?start=2026-05-10&end=2026-01-01")
     audit.check(tab, "dispensed, period in error")
@@ -91,12 +101,12 @@ def test_every_page_is_accessible_in(language, open_tab, live_server, demo_peopl
     tab.goto(reverse("proxies:powers"))
     grant = tab.locator(f"form[action='{reverse('proxies:grant')}']")
     grant.locator("input[name=national_id]").fill("12345678901")
-    grant.locator("button[type=submit]").click()
+    flows.follow(tab, grant.locator("button[type=submit]"))
     audit.check(tab, "powers, number in error")
     grant.locator("input[name=national_id]").fill(demo_people["nils"].national_id)
-    grant.locator("button[type=submit]").click()
+    flows.follow(tab, grant.locator("button[type=submit]"))
     audit.check(tab, "grant, confirm")
-    tab.locator("button[name=action][value=cancel]").click()
+    flows.follow(tab, tab.locator("button[name=action][value=cancel]"))
     audit.check(tab, "powers, nothing saved")
     for name in ["Emma Nordmann", "Per Hansen"]:
         flows.choose_person(tab, name)
