@@ -41,4 +41,5 @@ RUN export SECRET_KEY=build-only-throwaway-key-never-used-at-runtime-0123456789 
  && chown -R app:app /app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "myprescriptions.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+# JSON logs on stdout, one line per request from the application itself (no separate access log).
+CMD ["gunicorn", "myprescriptions.wsgi:application", "-c", "python:myprescriptions.hardening.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
