@@ -197,6 +197,22 @@ def test_detail_shows_blue_basis_and_code_locked_reference_and_reserved_substitu
     assert locked["Locked prescription"] == "Yes, reference LR-2026-004217"
 
 
+def test_guardian_access_reservation_is_not_even_mentioned_to_a_parent(kari, people):
+    kari.post("/choose/switch/", {"person": people["emma"].pk})
+    _, emma = detail_facts(kari, "emma-1")
+    assert "Guardian-access reservation" not in emma
+    assert kari.get(f"/prescriptions/{rx('emma-2').public_id}/").status_code == 404  # the reserved one
+
+
+def test_guardian_access_reservation_is_shown_to_the_person_and_their_power_of_attorney(client, people):
+    emma = as_person(client, people["emma"])
+    assert detail_facts(emma, "emma-2")[1]["Guardian-access reservation"] == "Yes, hidden from parents"
+    client.post("/logout/")
+    ingrid = as_person(client, people["ingrid"])
+    ingrid.post("/choose/switch/", {"person": people["kari"].pk})
+    assert detail_facts(ingrid, "kari-1")[1]["Guardian-access reservation"] == "No"
+
+
 def test_detail_shows_status_of_history_prescriptions(kari):
     assert detail_facts(kari, "kari-10")[1]["Status"].startswith("Cancelled")
     assert detail_facts(kari, "kari-9")[1]["Status"].startswith("Used up")
