@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 _TYPE_AND_ID = re.compile(r"(?:^|/)([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
 UNREADABLE = "(unreadable)"
+# Worker processes pay off only for big files: starting them costs more than reading a small one.
+PARALLEL_FROM_BYTES = 2_000_000
 
 
 # --- reading: pure, no database ---------------------------------------------------------------------
@@ -163,7 +165,7 @@ class Importer:
         return self.ok
 
     def _read(self, source: sources.Source):
-        if self.workers > 1 and source.ndjson and source.size > self.chunk_size * 200:
+        if self.workers > 1 and source.ndjson and source.size >= PARALLEL_FROM_BYTES:
             from prescriptions.fhir.parallel import read_in_workers
 
             yield from read_in_workers(sources.units(source, self.chunk_size), self.workers)
@@ -237,7 +239,8 @@ class Importer:
                     fail(record, ref.path, target)
                 elif target is None:
                     outside[ref.target].add(ref.resolved)
-                elif owner[id(target)] != owner[id(record)]:
+                elif owner[id(target)] != owner[id(record)] and target.action != "ensure":
+                    # (An "ensure" record is read inline by each resource that uses it: no dependency.)
                     depends[owner[id(record)]].append((owner[id(target)], ref))
         for resource_type, keys in outside.items():
             context.load(resource_type, keys)
