@@ -1,0 +1,111 @@
+"""A small closed-loop load client on asyncio + httpx, run as its own process.
+
+Reads a JSON plan on stdin and prints JSON results. Each virtual client has its own connection
+and its own session (never two clients on one session, which would serialise on its row), sends
+a request, waits for the answer, sends the next. Latency is measured from send to the last byte.
+
+Plan: {"base_url": ..., "host": ..., "cookie": "mrsession", "warmup": s, "duration": s,
+       "runs": [{"name": ..., "concurrency": n, "clients": [{"session": key or null, "paths": [...]}]}]}
+A response counts as an error unless it is 200 and carries `expect` (a byte string) when given.
+"""
+
+import asyncio
+import json
+import math
+import sys
+import time
+
+import httpx
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    if not sorted_values:
+        return None
+    index = max(0, math.ceil(fraction * len(sorted_values)) - 1)
+    return sorted_values[index]
+
+
+async def _client(base_url, host, cookie, spec, stop_at, record_from, latencies, errors, samples):
+    headers = {"Host": host, "Accept-Language": "nb"}
+    if spec.get("session"):
+        headers["Cookie"] = f"{cookie}={spec['session']}"
+    paths = spec["paths"]
+    expect = spec.get("expect", "").encode()
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0, follow_redirects=False) as client:
+        n = 0
+        while True:
+            now = time.perf_counter()
+            if now >= stop_at:
+                return
+            path = paths[n % len(paths)]
+            n += 1
+            ok = False
+            try:
+                response = await client.get(path, headers=headers)
+                ok = response.status_code == 200 and (not expect or expect in response.content)
+                if not ok and len(samples) < 3:
+                    samples.append(f"{response.status_code} {path} {response.headers.get('location', '')}")
+            except httpx.HTTPError as exc:
+                if len(samples) < 3:
+                    samples.append(f"{type(exc).__name__} {path}")
+            # Cookies set by the server (the same session, csrftoken) must not leak between requests.
+            client.cookies.clear()
+            end = time.perf_counter()
+            if now >= record_from:
+                if ok:
+                    latencies.append((end - now) * 1000)
+                else:
+                    errors.append(1)
+
+
+async def run_one(plan: dict, run: dict) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+    samples: list[str] = []
+    start = time.perf_counter()
+    record_from = start + plan["warmup"]
+    stop_at = record_from + plan["duration"]
+    clients = [run["clients"][i % len(run["clients"])] for i in range(run["concurrency"])]
+    await asyncio.gather(*(
+        _client(plan["base_url"], plan["host"], plan["cookie"], spec, stop_at, record_from, latencies, errors,
+                samples)
+        for spec in clients
+    ))
+    measured = time.perf_counter() - record_from
+    latencies.sort()
+    return {
+        "name": run["name"],
+        "concurrency": run["concurrency"],
+        "seconds": round(measured, 2),
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_samples": samples,
+        "rps": round(len(latencies) / measured, 1) if measured > 0 else 0.0,
+        "p50_ms": _round(percentile(latencies, 0.50)),
+        "p95_ms": _round(percentile(latencies, 0.95)),
+        "p99_ms": _round(percentile(latencies, 0.99)),
+        "max_ms": _round(latencies[-1] if latencies else None),
+    }
+
+
+def _round(value):
+    return None if value is None else round(value, 1)
+
+
+async def run_plan(plan: dict) -> list[dict]:
+    results = []
+    for run in plan["runs"]:
+        results.append(await run_one(plan, run))
+        print(f"[loadgen] {json.dumps(results[-1])}", file=sys.stderr, flush=True)
+    return results
+
+
+def main() -> int:
+    plan = json.load(sys.stdin)
+    json.dump(asyncio.run(run_plan(plan)), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

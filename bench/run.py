@@ -1,0 +1,172 @@
+"""`make bench`: builds the datasets, serves them with gunicorn in production settings, drives
+load from a separate process and prints the table (see README, "Benchmark").
+
+    python -m bench.run [--sizes 10k,1m] [--rebuild] [--duration 10] [--warmup 2]
+                        [--concurrency 8,32] [--workers 2 --threads 4] [--no-saml] [--no-import]
+
+Needs PostgreSQL: databases are named mp_bench_<size> on the server of BENCH_DATABASE_URL
+(default postgres://postgres@127.0.0.1:5432/). Results go to bench-results/ as JSON.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg
+
+from bench import report, server
+
+ROOT = server.ROOT
+PYTHON = server.PYTHON
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+PAGES = ["baseline", "overview", "detail", "dispensed", "access_log"]
+SAML_CONCURRENCY = 8
+
+
+def _log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def database_url(size: str) -> str:
+    base = urlparse(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/"))
+    return base._replace(path=f"/mp_bench_{size}").geturl()
+
+
+def run_module(module: str, env: dict, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [PYTHON, "-m", module], cwd=ROOT, env=env, input=stdin, text=True, stdout=subprocess.PIPE, check=True
+    )
+    return result.stdout
+
+
+def build(size: str, rebuild: bool, env: dict) -> dict:
+    args = ["--prescriptions", str(SIZES[size])] + (["--rebuild"] if rebuild else [])
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.datagen", *args], cwd=ROOT, env={**env, "DATABASE_URL": database_url(size)},
+        text=True, stdout=subprocess.PIPE, check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def load_plan(prepared: dict, concurrencies: list[int], args) -> tuple[dict, list[str]]:
+    users, pages, notes = prepared["users"], prepared["pages"], []
+    runs = []
+    for concurrency in concurrencies:
+        if concurrency > len(users):
+            raise SystemExit(f"{concurrency} clients need as many benchmark users; the dataset has {len(users)}")
+        for name in PAGES:
+            if pages.get(name) is None:
+                if concurrency == concurrencies[0]:
+                    notes.append(f"page '{name}' is not in this build (no URL): not measured")
+                continue
+            if name == "baseline":
+                clients = [{"session": None, "paths": [pages[name]], "expect": "Additional fortune"}]
+            elif name == "detail":
+                clients = [{"session": u["session"], "paths": u["detail_paths"]} for u in users]
+            else:
+                clients = [{"session": u["session"], "paths": [pages[name]]} for u in users]
+            runs.append({"name": name, "concurrency": concurrency, "clients": clients})
+    return {"cookie": prepared["cookie"], "warmup": args.warmup, "duration": args.duration, "runs": runs}, notes
+
+
+def saml_plan(size: str, dataset: dict, idp: dict, gunicorn: server.Gunicorn, duration: float) -> dict:
+    counts = dataset["counts"]
+    first = counts["saml_first_person_id"]
+    with psycopg.connect(database_url(size)) as conn:
+        ids = [row[0] for row in conn.execute(
+            "SELECT national_id FROM prescriptions_person WHERE id >= %s AND id < %s ORDER BY id",
+            [first, first + counts["saml_users"]],
+        )]
+    return {
+        "base_url": gunicorn.base_url, "host": server.HOST, "cookie": "mrsession", "success_path": "/choose/",
+        "key_pem": idp["key_pem"], "cert_pem": idp["cert_pem"], "issuer": idp["entity_id"],
+        "national_ids": ids, "concurrency": SAML_CONCURRENCY, "duration": duration,
+    }
+
+
+def fhir_import(env: dict) -> str | None:
+    """The data issue's import benchmark, when it exists: called, not duplicated."""
+    script = ROOT / "bench" / "bench_import.py"
+    if not script.exists():
+        return None
+    _log("FHIR import benchmark (bench/bench_import.py)")
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.bench_import"], cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    output = result.stdout.strip()
+    return output if result.returncode == 0 else f"failed ({result.returncode}): {output[-500:]}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10k,1m")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the datasets even if reusable")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per page and concurrency")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--concurrency", default="8,32")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", server.DEFAULT_WORKERS)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", server.DEFAULT_THREADS)))
+    parser.add_argument("--saml-duration", type=float, default=10.0)
+    parser.add_argument("--no-saml", action="store_true")
+    parser.add_argument("--no-import", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
+    for size in sizes:
+        if size not in SIZES:
+            raise SystemExit(f"unknown size {size!r}; choose from {', '.join(SIZES)}")
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+
+    work = Path(tempfile.mkdtemp(prefix="mp-bench-"))
+    secret_key = server.new_secret_key()
+    idp = server.write_idp(work)
+    results = {
+        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+        "environment": {"workers": args.workers, "threads": args.threads, "cpus": os.cpu_count(),
+                        "duration": args.duration, "warmup": args.warmup, "python": sys.version.split()[0]},
+        "datasets": {}, "sizes": {}, "notes": [],
+    }
+    env0 = server.production_env(work, database_url(sizes[0]), idp["metadata"], secret_key)
+    for size in sizes:
+        _log(f"dataset {size}")
+        results["datasets"][size] = build(size, args.rebuild, env0)
+    _log("collectstatic")
+    server.collectstatic(env0)
+
+    for n, size in enumerate(sizes):
+        env = {**env0, "DATABASE_URL": database_url(size)}
+        log_path = work / f"gunicorn-{size}.log"
+        with server.Gunicorn(env, workers=args.workers, threads=args.threads, log_path=log_path) as gunicorn:
+            _log(f"{size}: gunicorn on {gunicorn.base_url}, preparing sessions")
+            prepared = json.loads(run_module("bench.sessions", env))
+            plan, notes = load_plan(prepared, concurrencies, args)
+            plan.update({"base_url": gunicorn.base_url, "host": server.HOST})
+            for note in notes:
+                if note not in results["notes"]:
+                    results["notes"].append(note)
+            _log(f"{size}: measuring {len(plan['runs'])} runs of {args.warmup + args.duration:.0f} s")
+            results["sizes"][size] = json.loads(run_module("bench.loadgen", env, json.dumps(plan)))
+            if not args.no_saml and n == len(sizes) - 1:
+                _log(f"{size}: SAML logins")
+                splan = saml_plan(size, results["datasets"][size], idp, gunicorn, args.saml_duration)
+                results["saml"] = json.loads(run_module("bench.saml_logins", env, json.dumps(splan)))
+                results["saml"]["dataset"] = size
+        errors = log_path.read_text(errors="replace").count("Traceback") if log_path.exists() else 0
+        if errors:
+            results["notes"].append(f"{size}: {errors} tracebacks in the server log ({log_path})")
+    if not args.no_import:
+        results["fhir_import"] = fhir_import({**env0, "DATABASE_URL": database_url(sizes[0])})
+    print(report.render(results))
+    path = report.write(results)
+    print(f"\nJSON report: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
