@@ -1,5 +1,8 @@
 """The demo population: synthetic people, relations and prescriptions, with ages and dates
-relative to the day it is seeded. `seed()` is idempotent: running it again updates in place."""
+relative to the day it is seeded. `seed()` is idempotent: running it again updates in place.
+
+Everything with a FHIR form goes in through the FHIR importer (`demo_bundle` → Importer), so the
+demo exercises the same path as registry files."""
 
 import datetime
 import decimal
@@ -8,9 +11,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from prescriptions.fhir import exporter
+from prescriptions.fhir.importer import Importer
 from prescriptions.identity import make_synthetic
 from prescriptions.models import Dispense, Medication, Person, Pharmacy, Practitioner, Prescription
-from proxies.models import ParentalResponsibility, PowerOfAttorney
+from proxies.fhir import related_person
+from proxies.models import PowerOfAttorney
 
 
 def years_ago(today: datetime.date, years: int, days_after: int = 0) -> datetime.date:
@@ -188,65 +194,76 @@ def national_id_for(person: DemoPerson, today: datetime.date) -> str:
     return make_synthetic(years_ago(today, person.age, person.days_after_birthday), person.individual)
 
 
-@transaction.atomic
-def seed(today: datetime.date | None = None) -> dict[str, Person]:
-    today = today or timezone.localdate()
+def demo_bundle(today: datetime.date) -> dict:
+    """The demo population as a FHIR Bundle, built from unsaved model instances with the export's
+    own builders, so the demo goes in through the importer like any registry file."""
     people = {}
     for spec in PEOPLE:
         birth = years_ago(today, spec.age, spec.days_after_birthday)
-        person, _ = Person.objects.update_or_create(
-            national_id=make_synthetic(birth, spec.individual),
-            defaults={"given_name": spec.given, "family_name": spec.family, "birth_date": birth,
-                      "protected_address": spec.protected},
+        people[spec.key] = Person(
+            national_id=make_synthetic(birth, spec.individual), given_name=spec.given, family_name=spec.family,
+            birth_date=birth, protected_address=spec.protected,
         )
-        people[spec.key] = person
-    pharmacies = {
-        key: Pharmacy.objects.update_or_create(identifier=gln, defaults={"name": name})[0]
-        for key, (gln, name) in PHARMACIES.items()
-    }
-    prescribers = {
-        key: Practitioner.objects.update_or_create(hpr_number=hpr, defaults={"name": name})[0]
-        for key, (hpr, name) in PRACTITIONERS.items()
-    }
+    pharmacies = {key: Pharmacy(identifier=gln, name=name) for key, (gln, name) in PHARMACIES.items()}
+    prescribers = {key: Practitioner(hpr_number=hpr, name=name) for key, (hpr, name) in PRACTITIONERS.items()}
     medications = {
-        key: Medication.objects.update_or_create(
-            code=f"demo-{key}",
-            defaults={"name": n, "form": f, "strength": s, "atc_code": atc, "package_number": pkg},
-        )[0]
+        key: Medication(code=f"demo-{key}", name=n, form=f, strength=s, atc_code=atc, package_number=pkg)
         for key, (n, f, s, atc, pkg) in MEDICATIONS.items()
     }
+    prescriptions, dispenses = [], []
     for spec in PRESCRIPTIONS:
         issued = today - datetime.timedelta(days=spec.issued_days_ago)
         earliest = issued if spec.earliest_in_days is None else today + datetime.timedelta(days=spec.earliest_in_days)
-        prescription, _ = Prescription.objects.update_or_create(
+        prescription = Prescription(
             identifier=f"DEMO-{spec.key}",
-            defaults=dict(
-                patient=people[spec.patient], medication=medications[spec.medication],
-                prescriber=prescribers[spec.prescriber], dispensing_group=spec.group, dosage_text=spec.dosage,
-                indication=spec.indication, issued_on=issued, earliest_dispense_on=earliest,
-                expires_on=issued + datetime.timedelta(days=spec.valid_days), reiterations=spec.reit,
-                quantity_per_dispense=decimal.Decimal(spec.quantity), quantity_unit=spec.unit,
-                substitution_reserved=spec.substitution_reserved, blue_basis=spec.blue[0], blue_code=spec.blue[1],
-                status=spec.status, locked=bool(spec.locked_ref), locked_reference=spec.locked_ref,
-                guardian_reserved=spec.guardian_reserved,
-            ),
+            patient=people[spec.patient], medication=medications[spec.medication],
+            prescriber=prescribers[spec.prescriber], dispensing_group=spec.group, dosage_text=spec.dosage,
+            indication=spec.indication, issued_on=issued, earliest_dispense_on=earliest,
+            expires_on=issued + datetime.timedelta(days=spec.valid_days), reiterations=spec.reit,
+            quantity_per_dispense=decimal.Decimal(spec.quantity), quantity_unit=spec.unit,
+            substitution_reserved=spec.substitution_reserved, blue_basis=spec.blue[0], blue_code=spec.blue[1],
+            status=spec.status, locked=bool(spec.locked_ref), locked_reference=spec.locked_ref,
+            guardian_reserved=spec.guardian_reserved,
         )
+        prescriptions.append(prescription)
         for index, d in enumerate(spec.dispenses):
-            item = medications[d.medication or spec.medication]
-            Dispense.objects.update_or_create(
+            dispenses.append(Dispense(
                 identifier=f"DEMO-{spec.key}-d{index}",
-                defaults=dict(
-                    prescription=prescription, patient=prescription.patient,
-                    handed_over_at=timezone.make_aware(
-                        datetime.datetime.combine(today - datetime.timedelta(days=d.days_ago), datetime.time(12))
-                    ),
-                    pharmacy=pharmacies[d.pharmacy], medication=item, quantity=prescription.quantity_per_dispense,
-                    substituted=item.pk != prescription.medication_id,
-                    status=Dispense.Status.CANCELLED if d.cancelled else Dispense.Status.COMPLETED,
+                prescription=prescription, patient=prescription.patient,
+                handed_over_at=timezone.make_aware(
+                    datetime.datetime.combine(today - datetime.timedelta(days=d.days_ago), datetime.time(12))
                 ),
-            )
-    for parent, child in PARENTS:
-        ParentalResponsibility.objects.get_or_create(parent=people[parent], child=people[child])
+                pharmacy=pharmacies[d.pharmacy], medication=medications[d.medication or spec.medication],
+                quantity=prescription.quantity_per_dispense,
+                substituted=(d.medication or spec.medication) != spec.medication,
+                status=Dispense.Status.CANCELLED if d.cancelled else Dispense.Status.COMPLETED,
+            ))
+    resources = [
+        *(exporter.patient(person) for person in people.values()),
+        *(related_person(people[parent].national_id, people[child].national_id) for parent, child in PARENTS),
+        *(exporter.practitioner(item) for item in prescribers.values()),
+        *(exporter.pharmacy(item) for item in pharmacies.values()),
+        *(exporter.medication(item) for item in medications.values()),
+        *(exporter.medication_request(item) for item in prescriptions),
+        *(exporter.medication_dispense(item) for item in dispenses),
+    ]
+    return exporter.bundle(resources)
+
+
+@transaction.atomic
+def seed(today: datetime.date | None = None) -> dict[str, Person]:
+    """People, prescriptions, dispenses and parental responsibilities through the FHIR importer;
+    powers of attorney (no FHIR source) directly."""
+    today = today or timezone.localdate()
+    problems = []
+    with Importer(report=problems.append) as importer:
+        importer.import_data(demo_bundle(today), "demo bundle")
+    errors = [str(issue) for issue in problems if issue.level == "error"]
+    if errors:
+        raise RuntimeError("The demo bundle did not import: " + "; ".join(errors))
+    numbers = {spec.key: national_id_for(spec, today) for spec in PEOPLE}
+    by_number = Person.objects.in_bulk(numbers.values(), field_name="national_id")
+    people = {key: by_number[number] for key, number in numbers.items()}
     for grantor, holder, started, ends_in, ended_ago, ended_by in POWERS:
         PowerOfAttorney.objects.filter(grantor=people[grantor], holder=people[holder]).delete()
         PowerOfAttorney.objects.create(
