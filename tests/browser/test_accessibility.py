@@ -7,7 +7,11 @@ A last check fails when a URL pattern that renders a page was visited by none of
 """
 
 import pytest
+from django.conf import settings
+from django.test import RequestFactory
 from django.urls import get_resolver, reverse
+
+from myprescriptions.hardening import views as error_views
 
 from tests.browser import flows
 from tests.browser.crawl import Audit
@@ -55,6 +59,34 @@ def all_url_names():
     return names
 
 
+def served(html):
+    return lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8")
+
+
+def check_error_pages(tab, audit, language):
+    """A real CSRF failure (a form that outlived its token), then the pages the other error handlers
+    render (400, 403, 500, 503), which no click can cause; they are served to the browser as rendered."""
+    tab.goto("/")
+    tab.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
+    with tab.expect_navigation() as sent:
+        tab.locator("form.language-switch button[type=submit]").first.click()
+    assert sent.value.status == 403
+    audit.check(tab, "CSRF failure")
+    request = RequestFactory().get("/", HTTP_HOST=tab.url.split("/")[2])
+    request.LANGUAGE_CODE = language
+    handlers = {
+        "400": error_views.bad_request, "403": error_views.permission_denied,
+        "500": error_views.server_error, "503": error_views.database_unavailable,
+    }
+    for status, handler in handlers.items():
+        html = handler(request).content.decode()
+        preview = f"/error-page-{status}/"
+        tab.route(f"**{preview}", served(html))
+        tab.goto(preview)
+        audit.check(tab, f"error page {status}")
+        tab.unroute(f"**{preview}")
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_is_accessible_in(language, open_tab, live_server, demo_people):
     audit = Audit(language)
@@ -71,6 +103,7 @@ def test_every_page_is_accessible_in(language, open_tab, live_server, demo_peopl
     for path in ["/logged-out/", "/this-page-does-not-exist/", "/auth/saml/eid/login/", "/testidp/sso/"]:
         tab.goto(path)
         audit.check(tab)
+    check_error_pages(tab, audit, language)
 
     # The test IdP: its page, its error messages, and its answer page as seen without JavaScript.
     tab.goto("/")
