@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEV_ENV := DEBUG=1 TEST_IDP=1
 
-.PHONY: demo test test-browser test-fast install check-python serve messages messages-extract bench clean
+.PHONY: demo test test-browser test-fast install check-python serve messages messages-extract bench bench-import clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 12) else "Python 3.12 or newer is needed (found %d.%d). Set PYTHON=python3.13." % v[:2])'
@@ -48,6 +48,12 @@ BROWSER_TESTS ?=
 test-browser: install messages
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium is needed at /usr/bin/chromium (apt-get install chromium) or \$$CHROMIUM"; exit 1; }
 	$(DEV_ENV) $(PY) -m pytest -m browser $(BROWSER_TESTS) $(PYTEST_ARGS)
+
+# FHIR import throughput: 100 k resources of NDJSON into a fresh PostgreSQL database (test_<name>,
+# dropped afterwards); prints resources/s. BENCH_IMPORT_DB names the server and database.
+BENCH_IMPORT_DB ?= postgres://postgres@127.0.0.1:5432/mp_bench_import
+bench-import: install
+	DATABASE_URL=$(BENCH_IMPORT_DB) $(PY) -m bench.bench_import $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
