@@ -169,3 +169,26 @@ def test_the_journey_by_keyboard_alone(tab, demo_people):
 
     print(f"{kb.stops} focus stops checked")
     assert not kb.problems, "\n".join(kb.problems)
+
+
+def test_the_session_warning_dialog_by_keyboard(tab, settings):
+    """Shortly before the idle limit a modal dialog warns; it passes axe, keeps focus inside, shows the
+    focus, and "Stay logged in" works with the keyboard."""
+    settings.SESSION_IDLE_SECONDS = 20  # the warning comes halfway, after 10 seconds
+    from tests.browser import flows
+
+    flows.log_in(tab, "Kari Nordmann")
+    dialog = tab.locator("dialog.session-warning")
+    expect(dialog).to_be_visible(timeout=25_000)
+    report = checks.axe_report(tab)
+    assert not report, report
+    kb = Keyboard(tab)
+    kb.press("Tab")
+    kb.press("Shift+Tab")
+    assert tab.evaluate("!!document.activeElement.closest('dialog.session-warning')"), "focus left the dialog"
+    kb.tab_to("dialog.session-warning form[data-keep-alive] button", backwards=True)
+    tab.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    assert not kb.problems, "\n".join(kb.problems)
+    tab.reload()
+    expect(tab.locator(f"header form[action='{url('site:logout')}']")).to_have_count(1)
