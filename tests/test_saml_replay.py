@@ -6,6 +6,7 @@ import datetime
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,18 @@ def client(db):
 
 @pytest.fixture
 def redis_db():
-    connection = redis.Redis.from_url(REDIS_TEST_URL)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
+    """The test Redis database. Not flushed: other test runs may share it at the same time, so
+    every test uses IDs of its own (unique()) and looks only at its own keys, which expire
+    with their assertions."""
+    return redis.Redis.from_url(REDIS_TEST_URL)
+
+
+def unique(name: str) -> str:
+    return f"_{name}-{uuid.uuid4().hex}"
+
+
+def redis_key(assertion_id: str) -> str:
+    return replay.RedisReplayStore.PREFIX + replay._key(assertion_id)
 
 
 def in_five_minutes():
@@ -63,37 +72,38 @@ def test_ids_are_kept_until_not_on_or_after_plus_the_skew(settings):
 
 def test_redis_store_accepts_an_id_once_and_expires_it(redis_db):
     store = replay.RedisReplayStore(REDIS_TEST_URL)
-    assert store.first_use("_r1", in_five_minutes())
-    assert not store.first_use("_r1", in_five_minutes())
-    keys = redis_db.keys(replay.RedisReplayStore.PREFIX + "*")
-    assert len(keys) == 1
-    assert 290 <= redis_db.ttl(keys[0]) <= 302
+    assertion_id = unique("r1")
+    assert store.first_use(assertion_id, in_five_minutes())
+    assert not store.first_use(assertion_id, in_five_minutes())
+    assert 290 <= redis_db.ttl(redis_key(assertion_id)) <= 302
 
 
 def test_redis_store_is_shared_with_another_process(redis_db):
+    assertion_id = unique("shared")
     code = (
         "import datetime, django; django.setup();"
         "from django.utils import timezone; from myprescriptions.saml import replay;"
         f"s = replay.RedisReplayStore({REDIS_TEST_URL!r});"
-        "print(s.first_use('_shared', timezone.now() + datetime.timedelta(minutes=5)))"
+        f"print(s.first_use({assertion_id!r}, timezone.now() + datetime.timedelta(minutes=5)))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "myprescriptions.settings", "DEBUG": "1"}
     other = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert other.stdout.strip().endswith("True"), other.stderr
-    assert not replay.RedisReplayStore(REDIS_TEST_URL).first_use("_shared", in_five_minutes())
+    assert not replay.RedisReplayStore(REDIS_TEST_URL).first_use(assertion_id, in_five_minutes())
 
 
 def test_redis_is_used_when_redis_url_is_set(client, people, settings, redis_db):
     settings.REDIS_URL = REDIS_TEST_URL
     replay._redis_store.cache_clear()
     kari = people["kari"]
-    first = signed_response(client, kari.national_id, assertion_id="_via-redis")
+    assertion_id = unique("via-redis")
+    first = signed_response(client, kari.national_id, assertion_id=assertion_id)
     assert post_response(client, first).status_code == 302
     assert UsedAssertion.objects.count() == 0
-    assert len(redis_db.keys(replay.RedisReplayStore.PREFIX + "*")) == 1
+    assert redis_db.exists(redis_key(assertion_id))
     client.post("/logout/")
     before = user_count()
-    again = signed_response(client, kari.national_id, assertion_id="_via-redis")
+    again = signed_response(client, kari.national_id, assertion_id=assertion_id)
     response = post_response(client, again)
     assert_refused(response, client, before, status=403)
     assert response.context["reason"] == "replay"
