@@ -76,7 +76,7 @@ class ACSView(allauth_saml.ACSView):
         if shibboleth_mode():
             return refuse(request, "invalid", 400)
         try:
-            request.POST
+            _ = request.POST  # reading the body enforces DATA_UPLOAD_MAX_MEMORY_SIZE
         except RequestDataTooBig:
             return refuse(request, "invalid", 413)
         response = super().dispatch(request, organization_slug)
