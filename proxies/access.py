@@ -1,8 +1,10 @@
 """THE access policy: whom a viewer may act for on a given day, and on what basis.
 
 The only place that knows the age limits, power-of-attorney validity, the protected-address rule
-and the rule on deceased persons. `options` and `decide` are pure functions of data and date;
-`load_*` fetch the data they need.
+and the rule on deceased persons. Everything but `load_relations` is a pure function of data and
+date: `options`/`decide` for the person switch, `poa_refusal` for the grant form, `poa_state` for
+whether a power of attorney is upcoming, in force, run out or ended. `load_relations` fetches the
+data they need.
 """
 
 import datetime
