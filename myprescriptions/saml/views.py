@@ -53,6 +53,9 @@ def shibboleth_mode() -> bool:
 
 @method_decorator(csrf_exempt, name="dispatch")
 class LoginView(allauth_saml.LoginView):
+    """Starting a login needs no CSRF token: a forged start only sends the visitor to the IdP,
+    where they must authenticate as themselves; the response is bound to their own session."""
+
     def dispatch(self, request, *args, **kwargs):
         if closing.is_closed():
             return refuse(request, "closed")
