@@ -55,5 +55,11 @@ BENCH_IMPORT_DB ?= postgres://postgres@127.0.0.1:5432/mp_bench_import
 bench-import: install
 	DATABASE_URL=$(BENCH_IMPORT_DB) $(PY) -m bench.bench_import $(BENCH_ARGS)
 
+# The benchmark (README, "Benchmark"): builds mp_bench_10k and mp_bench_1m on PostgreSQL (reused when
+# already built; BENCH_ARGS=--rebuild builds again), serves each with gunicorn in production settings,
+# drives load from a separate process, prints the table and writes bench-results/*.json.
+bench: install messages
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles
