@@ -86,10 +86,18 @@ REFLOW_JS = """
   const problems = [];
   if (root.scrollWidth > width) problems.push(`the page scrolls sideways: ${root.scrollWidth} > ${width} px`);
   // Content sticking out of the viewport is lost unless it sits in its own scroll container (tables may).
+  // An absolutely positioned element escapes a scroll box that is not its containing block.
   const inScroller = el => {
+    const position = getComputedStyle(el).position;
+    if (position === "fixed") return false;
+    let escapes = position === "absolute";
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX;
-      if (o === "auto" || o === "scroll") return true;
+      const style = getComputedStyle(p);
+      if (!escapes && (style.overflowX === "auto" || style.overflowX === "scroll")) return true;
+      if (escapes && style.position !== "static") {
+        escapes = false;
+        if (style.overflowX === "auto" || style.overflowX === "scroll") return true;
+      }
     }
     return false;
   };

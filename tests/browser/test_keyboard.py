@@ -10,7 +10,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser import checks
+from tests.browser import checks, flows
 
 pytestmark = pytest.mark.browser
 
@@ -174,12 +174,10 @@ def test_the_journey_by_keyboard_alone(tab, demo_people):
 def test_the_session_warning_dialog_by_keyboard(tab, settings):
     """Shortly before the idle limit a modal dialog warns; it passes axe, keeps focus inside, shows the
     focus, and "Stay logged in" works with the keyboard."""
-    settings.SESSION_IDLE_SECONDS = 20  # the warning comes halfway, after 10 seconds
-    from tests.browser import flows
-
+    settings.SESSION_IDLE_SECONDS = 30  # the warning comes halfway, after 15 seconds
     flows.log_in(tab, "Kari Nordmann")
     dialog = tab.locator("dialog.session-warning")
-    expect(dialog).to_be_visible(timeout=25_000)
+    expect(dialog).to_be_visible(timeout=35_000)
     report = checks.axe_report(tab)
     assert not report, report
     kb = Keyboard(tab)
