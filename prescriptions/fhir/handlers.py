@@ -11,7 +11,7 @@ import re
 from prescriptions import identity
 from prescriptions.fhir import parsing, profile
 from prescriptions.fhir.records import Invalid, Problems, Record, Ref, Skip, a
-from prescriptions.fhir.registry import Counts, Handler, register
+from prescriptions.fhir.registry import Handler, register
 from prescriptions.fhir.writing import existing_rows, lookup, upsert
 from prescriptions.models import Dispense, Medication, Person, Pharmacy, Practitioner, Prescription
 

@@ -8,7 +8,6 @@ JSON) are reported as Issues naming the file.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -227,10 +226,3 @@ def decode_line(name: str, number: int, raw: bytes) -> Item:
     if not isinstance(data, dict):
         return Item(where=where, problem="must hold a JSON object (one resource per line)")
     return Item(where=where, data=data)
-
-
-def file_size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
