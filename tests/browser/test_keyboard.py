@@ -150,17 +150,15 @@ def test_the_journey_by_keyboard_alone(tab, demo_people):
     kb.activate()
     expect(tab.locator("html")).to_have_attribute("lang", "en")
 
-    # Download my data, where the page offers it.
-    for name in ("prescriptions:download", "prescriptions:export", "prescriptions:my_data"):
-        try:
-            download = reverse(name)
-        except NoReverseMatch:
-            continue
-        tab.goto(url("prescriptions:valid"))
-        kb.tab_to(f"a[href^='{download}'], form[action^='{download}'] button")
+    # Download my data: the link in the main menu.
+    try:
+        download = reverse("prescriptions:export")
+    except NoReverseMatch:
+        download = None
+    if download:
+        kb.tab_to(f"nav.main-nav a[href='{download}']")
         with tab.expect_download():
             tab.keyboard.press("Enter")
-        break
 
     # Log out.
     kb.tab_to(f"header form[action='{url('site:logout')}'] button", backwards=True)
@@ -169,6 +167,8 @@ def test_the_journey_by_keyboard_alone(tab, demo_people):
 
     print(f"{kb.stops} focus stops checked")
     assert not kb.problems, "\n".join(kb.problems)
+    if download is None:
+        pytest.skip("journey ran, except for download my data (URL name prescriptions:export is missing)")
 
 
 def test_the_session_warning_dialog_by_keyboard(tab, settings):
