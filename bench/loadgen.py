@@ -4,8 +4,9 @@ Reads a JSON plan on stdin and prints JSON results. Each virtual client has its 
 and its own session (never two clients on one session, which would serialise on its row), sends
 a request, waits for the answer, sends the next. Latency is measured from send to the last byte.
 
-Plan: {"base_url": ..., "host": ..., "cookie": "mrsession", "warmup": s, "duration": s,
-       "runs": [{"name": ..., "concurrency": n, "clients": [{"session": key or null, "paths": [...]}]}]}
+Plan: {"host": ..., "cookie": "mrsession", "warmup": s, "duration": s,
+       "runs": [{"name": ..., "base_url": ..., "concurrency": n,
+                 "clients": [{"session": key or null, "paths": [...], "expect": "..."}]}]}
 A response counts as an error unless it is 200 and carries `expect` (a byte string) when given.
 """
 
@@ -68,14 +69,15 @@ async def run_one(plan: dict, run: dict) -> dict:
     stop_at = record_from + plan["duration"]
     clients = [run["clients"][i % len(run["clients"])] for i in range(run["concurrency"])]
     await asyncio.gather(*(
-        _client(plan["base_url"], plan["host"], plan["cookie"], spec, stop_at, record_from, latencies, errors,
-                samples)
+        _client(run.get("base_url", plan.get("base_url")), plan["host"], plan["cookie"], spec, stop_at, record_from,
+                latencies, errors, samples)
         for spec in clients
     ))
     measured = time.perf_counter() - record_from
     latencies.sort()
     return {
         "name": run["name"],
+        "size": run.get("size"),
         "concurrency": run["concurrency"],
         "seconds": round(measured, 2),
         "requests": len(latencies),

@@ -80,19 +80,35 @@ def render(results: dict) -> str:
             f"({'built' if meta.get('built') else 'reused'}, generated in {meta.get('seconds')} s)"
         )
     lines.append("")
-    header = f"{'size':<5} {'clients':>7} {'page':<11} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'vs base':>8}"
+    sizes = list(results["sizes"])
+    growth_label = f"p95 {sizes[-1]}/{sizes[0]}" if len(sizes) > 1 else ""
+    header = (f"{'clients':>7} {'page':<11} {'size':<5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+              f"{'errors':>6} {'vs base':>8} {growth_label:>10}")
     lines.append(header)
     lines.append("-" * len(header))
-    for size, runs in results["sizes"].items():
-        for run in sorted(runs, key=lambda x: (x["concurrency"], x["name"] != "baseline")):
-            ratio = r["page_vs_baseline"].get(f"{size}/{run['name']}/c{run['concurrency']}")
-            lines.append(
-                f"{size:<5} {run['concurrency']:>7} {run['name']:<11} {run['rps']:>8.1f} {_fmt(run['p50_ms']):>8} "
-                f"{_fmt(run['p95_ms']):>8} {_fmt(run['p99_ms']):>8} {run['errors']:>6} "
-                f"{_fmt(ratio, '{:.0%}'):>8}"
-            )
-            for sample in run.get("error_samples", []):
-                lines.append(f"{'':>14}error: {sample}")
+    order = []
+    for size in sizes:
+        for run in results["sizes"][size]:
+            order.append((run["concurrency"], run["name"], sizes.index(size), size, run))
+    names = []
+    for _, name, _, _, _ in order:
+        if name not in names:
+            names.append(name)
+    order.sort(key=lambda row: (row[0], names.index(row[1]), row[2]))
+    previous = None
+    for concurrency, name, _, size, run in order:
+        if previous is not None and previous != (concurrency, name):
+            lines.append("")
+        previous = (concurrency, name)
+        ratio = r["page_vs_baseline"].get(f"{size}/{name}/c{concurrency}")
+        growth = r["p95_large_vs_small"].get(f"{name}/c{concurrency}") if size == sizes[-1] and len(sizes) > 1 else None
+        lines.append(
+            f"{concurrency:>7} {name:<11} {size:<5} {run['rps']:>8.1f} {_fmt(run['p50_ms']):>8} "
+            f"{_fmt(run['p95_ms']):>8} {_fmt(run['p99_ms']):>8} {run['errors']:>6} "
+            f"{_fmt(ratio, '{:.0%}'):>8} {_fmt(growth, '{:.2f}') if growth else '':>10}"
+        )
+        for sample in run.get("error_samples", []):
+            lines.append(f"{'':>14}error: {sample}")
     if r["p95_large_vs_small"]:
         sizes = list(results["sizes"])
         lines.append("")
@@ -113,7 +129,8 @@ def render(results: dict) -> str:
                 lines.append(f"  error: {sample}")
     if results.get("fhir_import"):
         lines.append("")
-        lines.append(f"FHIR import: {results['fhir_import']}")
+        lines.append("FHIR import (bench/bench_import.py):")
+        lines.extend(f"  {line}" for line in results["fhir_import"].splitlines())
     lines.append("")
     lines.append("targets:")
     for label, ok, detail in checks(results, r):

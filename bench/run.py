@@ -54,25 +54,23 @@ def build(size: str, rebuild: bool, env: dict) -> dict:
     return json.loads(result.stdout)
 
 
-def load_plan(prepared: dict, concurrencies: list[int], args) -> tuple[dict, list[str]]:
-    users, pages, notes = prepared["users"], prepared["pages"], []
-    runs = []
-    for concurrency in concurrencies:
-        if concurrency > len(users):
-            raise SystemExit(f"{concurrency} clients need as many benchmark users; the dataset has {len(users)}")
-        for name in PAGES:
-            if pages.get(name) is None:
-                if concurrency == concurrencies[0]:
-                    notes.append(f"page '{name}' is not in this build (no URL): not measured")
-                continue
-            if name == "baseline":
-                clients = [{"session": None, "paths": [pages[name]], "expect": "Additional fortune"}]
-            elif name == "detail":
-                clients = [{"session": u["session"], "paths": u["detail_paths"]} for u in users]
-            else:
-                clients = [{"session": u["session"], "paths": [pages[name]]} for u in users]
-            runs.append({"name": name, "concurrency": concurrency, "clients": clients})
-    return {"cookie": prepared["cookie"], "warmup": args.warmup, "duration": args.duration, "runs": runs}, notes
+def page_runs(prepared: dict, concurrency: int, names: list[str]) -> tuple[list[dict], list[str]]:
+    """One run per page at `concurrency`, each client on its own user's session."""
+    users, pages, notes, runs = prepared["users"], prepared["pages"], [], []
+    if concurrency > len(users):
+        raise SystemExit(f"{concurrency} clients need as many benchmark users; the dataset has {len(users)}")
+    for name in names:
+        if pages.get(name) is None:
+            notes.append(f"page '{name}' is not in this build (no URL): not measured")
+            continue
+        if name == "baseline":
+            clients = [{"session": None, "paths": [pages[name]], "expect": "Additional fortune"}]
+        elif name == "detail":
+            clients = [{"session": u["session"], "paths": u["detail_paths"]} for u in users]
+        else:
+            clients = [{"session": u["session"], "paths": [pages[name]]} for u in users]
+        runs.append({"name": name, "concurrency": concurrency, "clients": clients})
+    return runs, notes
 
 
 def saml_plan(size: str, dataset: dict, idp: dict, gunicorn: server.Gunicorn, duration: float) -> dict:
@@ -114,6 +112,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", server.DEFAULT_WORKERS)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", server.DEFAULT_THREADS)))
     parser.add_argument("--saml-duration", type=float, default=10.0)
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated subset of " + ", ".join(PAGES))
     parser.add_argument("--no-saml", action="store_true")
     parser.add_argument("--no-import", action="store_true")
     args = parser.parse_args(argv)
@@ -122,6 +121,10 @@ def main(argv=None) -> int:
         if size not in SIZES:
             raise SystemExit(f"unknown size {size!r}; choose from {', '.join(SIZES)}")
     concurrencies = [int(c) for c in args.concurrency.split(",")]
+    names = [n.strip() for n in args.pages.split(",") if n.strip()]
+    for name in names:
+        if name not in PAGES:
+            raise SystemExit(f"unknown page {name!r}; choose from {', '.join(PAGES)}")
 
     work = Path(tempfile.mkdtemp(prefix="mp-bench-"))
     secret_key = server.new_secret_key()
@@ -139,29 +142,49 @@ def main(argv=None) -> int:
     _log("collectstatic")
     server.collectstatic(env0)
 
-    for n, size in enumerate(sizes):
-        env = {**env0, "DATABASE_URL": database_url(size)}
-        log_path = work / f"gunicorn-{size}.log"
-        with server.Gunicorn(env, workers=args.workers, threads=args.threads, log_path=log_path) as gunicorn:
-            _log(f"{size}: gunicorn on {gunicorn.base_url}, preparing sessions")
-            prepared = json.loads(run_module("bench.sessions", env))
-            plan, notes = load_plan(prepared, concurrencies, args)
-            plan.update({"base_url": gunicorn.base_url, "host": server.HOST})
-            for note in notes:
-                if note not in results["notes"]:
-                    results["notes"].append(note)
-            _log(f"{size}: measuring {len(plan['runs'])} runs of {args.warmup + args.duration:.0f} s")
-            results["sizes"][size] = json.loads(run_module("bench.loadgen", env, json.dumps(plan)))
-            if not args.no_saml and n == len(sizes) - 1:
-                _log(f"{size}: SAML logins")
-                splan = saml_plan(size, results["datasets"][size], idp, gunicorn, args.saml_duration)
-                results["saml"] = json.loads(run_module("bench.saml_logins", env, json.dumps(splan)))
-                results["saml"]["dataset"] = size
-        errors = log_path.read_text(errors="replace").count("Traceback") if log_path.exists() else 0
+    # Every size is served at once (an idle server costs nothing), and each page is measured on
+    # every size back to back: a change in background load then hits both sides of a ratio alike.
+    servers, prepared = {}, {}
+    try:
+        for size in sizes:
+            env = {**env0, "DATABASE_URL": database_url(size)}
+            servers[size] = server.Gunicorn(
+                env, workers=args.workers, threads=args.threads, log_path=work / f"gunicorn-{size}.log"
+            ).start()
+            _log(f"{size}: gunicorn on {servers[size].base_url}, preparing sessions")
+            prepared[size] = json.loads(run_module("bench.sessions", env))
+        runs = []
+        for concurrency in concurrencies:
+            for name in names:
+                for size in sizes:
+                    page_run, notes = page_runs(prepared[size], concurrency, [name])
+                    for note in notes:
+                        if note not in results["notes"]:
+                            results["notes"].append(note)
+                    runs.extend({**r, "size": size, "base_url": servers[size].base_url} for r in page_run)
+        plan = {"host": server.HOST, "cookie": prepared[sizes[0]]["cookie"], "warmup": args.warmup,
+                "duration": args.duration, "runs": runs}
+        _log(f"measuring {len(runs)} runs of {args.warmup + args.duration:.0f} s")
+        measured = json.loads(run_module("bench.loadgen", env0, json.dumps(plan)))
+        for run, result in zip(runs, measured, strict=True):
+            results["sizes"].setdefault(run["size"], []).append(result)
+        if not args.no_saml:
+            size = sizes[-1]
+            _log(f"{size}: SAML logins")
+            splan = saml_plan(size, results["datasets"][size], idp, servers[size], args.saml_duration)
+            results["saml"] = json.loads(run_module("bench.saml_logins", env0, json.dumps(splan)))
+            results["saml"]["dataset"] = size
+    finally:
+        for gunicorn in servers.values():
+            gunicorn.stop()
+    for size, gunicorn in servers.items():
+        log_text = gunicorn.log_path.read_text(errors="replace") if gunicorn.log_path.exists() else ""
+        errors = log_text.count('"level": "ERROR"') + log_text.count("Traceback")
         if errors:
-            results["notes"].append(f"{size}: {errors} tracebacks in the server log ({log_path})")
+            results["notes"].append(f"{size}: {errors} errors in the server log ({gunicorn.log_path})")
     if not args.no_import:
-        results["fhir_import"] = fhir_import({**env0, "DATABASE_URL": database_url(sizes[0])})
+        # Its own database (it creates test_<name> and drops it), with the plain environment.
+        results["fhir_import"] = fhir_import({**os.environ, "DATABASE_URL": database_url("import")})
     print(report.render(results))
     path = report.write(results)
     print(f"\nJSON report: {path.relative_to(ROOT)}")

@@ -67,7 +67,7 @@ def production_env(work: Path, database_url: str, idp_metadata: str, secret_key:
         "STATIC_ROOT": str(work / "static"),
         "VAR_DIR": str(work / "var"),
         "SAML_IDP_METADATA": idp_metadata,
-        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),  # production's level: a line per request
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     if os.environ.get("BENCH_REDIS_URL"):
@@ -111,9 +111,11 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [
                 str(Path(PYTHON).parent / "gunicorn"), "myprescriptions.wsgi:application",
+                # The production configuration: JSON logs, one line per request.
+                "-c", "python:myprescriptions.hardening.gunicorn_conf",
                 "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), "--threads", str(self.threads), "--worker-class", "gthread",
-                "--keep-alive", "30", "--log-level", "warning",
+                "--keep-alive", "30",
             ],
             cwd=ROOT, env=self.env, stdout=log, stderr=log,
         )
