@@ -435,3 +435,36 @@ def test_memory_stays_flat_however_long_the_ndjson_file(db, tmp_path):
     assert Person.objects.count() == 6_800
     print(f"peak memory: {small_peak / 1e6:.2f} MB for 600 lines, {big_peak / 1e6:.2f} MB for 6 000")
     assert big_peak < small_peak * 1.5, (small_peak, big_peak)
+
+
+# --- details of the Patient and NDJSON rules -------------------------------------------------------
+
+
+def test_a_d_number_must_carry_the_d_number_system(db, tmp_path):
+    siri = patient("siri", "41869020018", datetime.date(1990, 6, 1))
+    ok, out, err = run_import(write_json(tmp_path / "d.json", siri))
+    assert not ok
+    assert f"Patient/siri: identifier[0].value is a D-number: use the system {profile.D_NUMBER}" in err
+    siri["identifier"][0]["system"] = profile.D_NUMBER
+    assert run_import(write_json(tmp_path / "d.json", siri))[0]
+
+
+def test_deceased_without_a_date_counts_from_the_day_of_import_with_a_warning(db, tmp_path):
+    from django.utils import timezone
+
+    kari = patient("kari", KARI, datetime.date(1984, 8, 14)) | {"deceasedBoolean": True}
+    ok, out, err = run_import(write_json(tmp_path / "dead.json", kari))
+    assert ok
+    assert "warning: " in err and "Patient/kari: deceasedBoolean has no date: recorded as deceased from the day of import" in err
+    assert Person.objects.get(national_id=KARI).date_of_death == timezone.localdate()
+
+
+def test_a_bundle_on_an_ndjson_line_is_atomic_on_its_own(db, tmp_path):
+    good = patient("p1", KARI, datetime.date(1984, 8, 14))
+    bad_bundle = collection(patient("p2", OLA, datetime.date(2014, 5, 20)), patient("p3", "14888410076", datetime.date(1984, 8, 14)))
+    (tmp_path / "mixed.ndjson").write_text(json.dumps(good) + "\n" + json.dumps(bad_bundle) + "\n")
+    ok, out, err = run_import(tmp_path / "mixed.ndjson")
+    assert not ok
+    assert f"{tmp_path / 'mixed.ndjson'} line 2 entry[1] Patient/p3: identifier[0].value is not a valid" in err
+    assert f"{tmp_path / 'mixed.ndjson'} line 2: nothing from this bundle was imported" in err
+    assert set(Person.objects.values_list("national_id", flat=True)) == {KARI}  # Ola's entry went with its bundle
