@@ -468,3 +468,27 @@ def test_a_bundle_on_an_ndjson_line_is_atomic_on_its_own(db, tmp_path):
     assert f"{tmp_path / 'mixed.ndjson'} line 2 entry[1] Patient/p3: identifier[0].value is not a valid" in err
     assert f"{tmp_path / 'mixed.ndjson'} line 2: nothing from this bundle was imported" in err
     assert set(Person.objects.values_list("national_id", flat=True)) == {KARI}  # Ola's entry went with its bundle
+
+
+def test_inline_medications_fill_in_but_never_overwrite_a_described_one(db, tmp_path):
+    assert run_import(EXAMPLES / "example-bundle.json")[0]
+    bundle = json.loads((EXAMPLES / "example-bundle.json").read_text())
+    request = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "rx-blood-pressure")
+    request["identifier"][0]["value"] = "EX-CONTAINED"
+    request["contained"] = [{
+        "resourceType": "Medication", "id": "m",
+        "identifier": [{"system": profile.MEDICATION_CODE, "value": "EX-cozaar-50"}],  # known: described above
+        "code": {"coding": [{"system": profile.ATC, "code": "C09CA01"}], "text": "Cozaar (another name)"},
+    }]
+    request["medicationReference"] = {"reference": "#m"}
+    request["subject"] = {"identifier": {"system": profile.NATIONAL_ID, "value": KARI}}  # imported before
+    request["requester"] = {"identifier": {"system": profile.HPR, "value": "9900001"}}
+    other = json.loads(json.dumps(request))
+    other["identifier"][0]["value"] = "EX-CONTAINED-NEW"
+    other["contained"][0]["identifier"][0]["value"] = "EX-new-medication"
+    other["contained"][0]["form"] = {"text": "tablett"}
+    ok, out, err = run_import(write_json(tmp_path / "contained.json", collection(request, other)))
+    assert ok, err
+    assert Prescription.objects.get(identifier="EX-CONTAINED").medication.name == "Cozaar"  # not overwritten
+    new = Prescription.objects.get(identifier="EX-CONTAINED-NEW").medication
+    assert (new.code, new.name, new.form, new.atc_code) == ("EX-new-medication", "Cozaar (another name)", "tablett", "C09CA01")

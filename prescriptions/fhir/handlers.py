@@ -362,11 +362,11 @@ def medication_reference(resource, where: str, problems: Problems, records: list
         if contained is None:
             problems.add("medicationReference", "points at no contained Medication")
             return None
+        # Like a concept: a contained Medication fills in a missing medication, never overwrites one.
         record = problems.attempt(medication_record, contained.code, where, "contained.code", medication=contained,
-                                  ensure=False)
+                                  ensure=True)
         if record is None:
             return None
-        record.id = None  # a contained id means nothing outside its container
         records.append(record)
         return Ref(path="medicationReference", target="Medication", key=record.key)
     return problems.attempt(reference, ref, "medicationReference", "Medication")
