@@ -13,10 +13,27 @@ A response counts as an error unless it is 200 and carries `expect` (a byte stri
 import asyncio
 import json
 import math
+import os
 import sys
 import time
+from pathlib import Path
 
 import httpx
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time of these processes so far (Linux /proc), or None if unreadable."""
+    total = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / CLOCK_TICKS
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
@@ -68,12 +85,23 @@ async def run_one(plan: dict, run: dict) -> dict:
     record_from = start + plan["warmup"]
     stop_at = record_from + plan["duration"]
     clients = [run["clients"][i % len(run["clients"])] for i in range(run["concurrency"])]
-    await asyncio.gather(*(
+    pids = run.get("server_pids", [])
+    cpu_at_start: list[float | None] = []
+
+    async def snapshot():
+        await asyncio.sleep(max(0.0, record_from - time.perf_counter()))
+        cpu_at_start.append(cpu_seconds(pids))
+
+    await asyncio.gather(snapshot(), *(
         _client(run.get("base_url", plan.get("base_url")), plan["host"], plan["cookie"], spec, stop_at, record_from,
                 latencies, errors, samples)
         for spec in clients
     ))
     measured = time.perf_counter() - record_from
+    cpu_at_end = cpu_seconds(pids)
+    server_cpu_ms = None
+    if pids and latencies and cpu_at_start and cpu_at_start[0] is not None and cpu_at_end is not None:
+        server_cpu_ms = round((cpu_at_end - cpu_at_start[0]) * 1000 / (len(latencies) + len(errors)), 2)
     latencies.sort()
     return {
         "name": run["name"],
@@ -88,6 +116,8 @@ async def run_one(plan: dict, run: dict) -> dict:
         "p95_ms": _round(percentile(latencies, 0.95)),
         "p99_ms": _round(percentile(latencies, 0.99)),
         "max_ms": _round(latencies[-1] if latencies else None),
+        # CPU the app server's workers spent per request: unaffected by other load on the machine.
+        "server_cpu_ms": server_cpu_ms,
     }
 
 

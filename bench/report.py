@@ -21,13 +21,16 @@ def _fmt(value, spec="{:.1f}"):
 
 def ratios(results: dict) -> dict:
     """page/baseline throughput per size and concurrency; large/small p95 per page and concurrency."""
-    out = {"page_vs_baseline": {}, "p95_large_vs_small": {}}
+    out = {"page_vs_baseline": {}, "p95_large_vs_small": {}, "cpu_large_vs_small": {}, "cpu_vs_baseline": {}}
     for size, runs in results["sizes"].items():
         base = {r["concurrency"]: r for r in runs if r["name"] == "baseline"}
         for r in runs:
             b = base.get(r["concurrency"])
             if b and b["rps"]:
                 out["page_vs_baseline"][f"{size}/{r['name']}/c{r['concurrency']}"] = round(r["rps"] / b["rps"], 3)
+            if b and b.get("server_cpu_ms") and r.get("server_cpu_ms"):
+                out["cpu_vs_baseline"][f"{size}/{r['name']}/c{r['concurrency']}"] = round(
+                    r["server_cpu_ms"] / b["server_cpu_ms"], 2)
     sizes = list(results["sizes"])
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
@@ -36,6 +39,9 @@ def ratios(results: dict) -> dict:
             s = small_runs.get((r["name"], r["concurrency"]))
             if s and s["p95_ms"] and r["p95_ms"]:
                 out["p95_large_vs_small"][f"{r['name']}/c{r['concurrency']}"] = round(r["p95_ms"] / s["p95_ms"], 3)
+            if s and s.get("server_cpu_ms") and r.get("server_cpu_ms"):
+                out["cpu_large_vs_small"][f"{r['name']}/c{r['concurrency']}"] = round(
+                    r["server_cpu_ms"] / s["server_cpu_ms"], 3)
     return out
 
 
@@ -71,6 +77,15 @@ def render(results: dict) -> str:
         f"{env.get('cpus')} CPUs shared by server, PostgreSQL and load client; "
         f"{env.get('duration')} s per row after {env.get('warmup')} s warm-up"
     )
+    if env.get("load_average_at_start"):
+        lines.append(
+            f"load average (1, 5, 15 min) at start {env['load_average_at_start']}, at end "
+            f"{env.get('load_average_at_end')}: anything above what this run adds is other work on the machine"
+        )
+    lines.append(
+        "req/s and latencies are seen by the client; 'vs base' is req/s as a share of the baseline's; "
+        "'cpu ms' is CPU the gunicorn workers spent per request"
+    )
     for size, meta in results.get("datasets", {}).items():
         counts = meta.get("counts", {})
         lines.append(
@@ -83,7 +98,7 @@ def render(results: dict) -> str:
     sizes = list(results["sizes"])
     growth_label = f"p95 {sizes[-1]}/{sizes[0]}" if len(sizes) > 1 else ""
     header = (f"{'clients':>7} {'page':<11} {'size':<5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-              f"{'errors':>6} {'vs base':>8} {growth_label:>10}")
+              f"{'errors':>6} {'vs base':>8} {'cpu ms':>7} {growth_label:>10}")
     lines.append(header)
     lines.append("-" * len(header))
     order = []
@@ -105,7 +120,8 @@ def render(results: dict) -> str:
         lines.append(
             f"{concurrency:>7} {name:<11} {size:<5} {run['rps']:>8.1f} {_fmt(run['p50_ms']):>8} "
             f"{_fmt(run['p95_ms']):>8} {_fmt(run['p99_ms']):>8} {run['errors']:>6} "
-            f"{_fmt(ratio, '{:.0%}'):>8} {_fmt(growth, '{:.2f}') if growth else '':>10}"
+            f"{_fmt(ratio, '{:.0%}'):>8} {_fmt(run.get('server_cpu_ms')):>7} "
+            f"{_fmt(growth, '{:.2f}') if growth else '':>10}"
         )
         for sample in run.get("error_samples", []):
             lines.append(f"{'':>14}error: {sample}")
@@ -114,6 +130,9 @@ def render(results: dict) -> str:
         lines.append("")
         lines.append(f"p95 ratio {sizes[-1]}/{sizes[0]}: " + ", ".join(
             f"{k} {v:.2f}" for k, v in r["p95_large_vs_small"].items()))
+    if r["cpu_large_vs_small"]:
+        lines.append(f"server CPU per request {sizes[-1]}/{sizes[0]}: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in r["cpu_large_vs_small"].items()))
     for note in results.get("notes", []):
         lines.append(f"note: {note}")
     saml = results.get("saml")

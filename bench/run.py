@@ -132,6 +132,7 @@ def main(argv=None) -> int:
     results = {
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
         "environment": {"workers": args.workers, "threads": args.threads, "cpus": os.cpu_count(),
+                        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
                         "duration": args.duration, "warmup": args.warmup, "python": sys.version.split()[0]},
         "datasets": {}, "sizes": {}, "notes": [],
     }
@@ -161,7 +162,8 @@ def main(argv=None) -> int:
                     for note in notes:
                         if note not in results["notes"]:
                             results["notes"].append(note)
-                    runs.extend({**r, "size": size, "base_url": servers[size].base_url} for r in page_run)
+                    runs.extend({**r, "size": size, "base_url": servers[size].base_url,
+                                 "server_pids": servers[size].worker_pids()} for r in page_run)
         plan = {"host": server.HOST, "cookie": prepared[sizes[0]]["cookie"], "warmup": args.warmup,
                 "duration": args.duration, "runs": runs}
         _log(f"measuring {len(runs)} runs of {args.warmup + args.duration:.0f} s")
@@ -185,6 +187,7 @@ def main(argv=None) -> int:
     if not args.no_import:
         # Its own database (it creates test_<name> and drops it), with the plain environment.
         results["fhir_import"] = fhir_import({**os.environ, "DATABASE_URL": database_url("import")})
+    results["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(report.render(results))
     path = report.write(results)
     print(f"\nJSON report: {path.relative_to(ROOT)}")

@@ -133,6 +133,14 @@ class Gunicorn:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer on {self.base_url} within {timeout} s")
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes (children of the gunicorn master), for CPU accounting."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except OSError:
+            return []
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
