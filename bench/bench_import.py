@@ -222,8 +222,10 @@ def main() -> int:
                 print(f"  CPU: importer {figures['main']:.1f} s, readers {figures['readers']:.1f} s, "
                       f"PostgreSQL backend {database}; load average before {load:.1f} on {cores} CPUs")
                 # On a shared machine the wall-clock rate says more about the neighbours than about the
-                # importer; the CPU it used bounds what it does with the cores to itself.
-                print(f"  {cpu / done * 1000:.2f} CPU-ms per resource: at most {done / (cpu / cores):,.0f} resources/s "
+                # importer; the CPU it used bounds what it does with the cores to itself (the importing
+                # process itself is serial, so its own CPU time is a floor too).
+                floor = max(cpu / cores, figures["main"])
+                print(f"  {cpu / done * 1000:.2f} CPU-ms per resource: at most {done / floor:,.0f} resources/s "
                       f"on {cores} idle CPUs")
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak memory of the importing process: {peak:.0f} MB")
