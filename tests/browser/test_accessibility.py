@@ -8,6 +8,7 @@ A last check fails when a URL pattern that renders a page was visited by none of
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.urls import get_resolver, reverse
 
@@ -155,6 +156,13 @@ def test_every_page_is_accessible_in(language, open_tab, live_server, demo_peopl
     flows.answer_consent_if_asked(refused)
     flows.log_in(refused, "Kari Nordmann", level="substantial", start=False)
     audit.check(refused, "login refused")
+    # An account an operator has switched off: allauth's page, in our layout.
+    flows.log_in(refused, "Nils Olsen")
+    flows.log_out(refused)
+    get_user_model().objects.filter(person=demo_people["nils"]).update(is_active=False)
+    flows.log_in(refused, "Nils Olsen")
+    assert refused.locator(f"header form[action='{reverse('site:logout')}']").count() == 0
+    audit.check(refused, "account switched off")
 
     missing = all_url_names() - set(audit.visited) - set(NOT_PAGES) - audit.downloads
     print(f"[{language}] seconds spent: " + ", ".join(f"{k} {v:.1f}" for k, v in audit.seconds.items()))
