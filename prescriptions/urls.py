@@ -1,6 +1,6 @@
 from django.urls import path
 
-from prescriptions import views
+from prescriptions import export_views, views
 
 app_name = "prescriptions"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("prescriptions/<uuid:public_id>/", views.detail, name="detail"),
     path("dispensed/", views.dispensed, name="dispensed"),
     path("history/", views.history, name="history"),
+    path("my-data/download/", export_views.download, name="export"),
 ]
