@@ -22,6 +22,7 @@ $(VENV)/.installed: pyproject.toml | check-python
 install: $(VENV)/.installed
 
 messages: install
+	mkdir -p var
 	$(DEV_ENV) $(PY) manage.py compilemessages_py
 
 # After changing translatable strings: collect them into locale/*/LC_MESSAGES/django.po (needs GNU
@@ -32,7 +33,6 @@ messages-extract: install
 	  -lnb -lnn -len
 
 demo: install messages
-	mkdir -p var
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "My Prescriptions runs on http://127.0.0.1:$(PORT)/ (test IdP on; Ctrl+C stops it)"

@@ -19,6 +19,8 @@ def catalogue_dirs() -> list[Path]:
 
 
 class Command(BaseCommand):
+    # Compiling catalogues needs no database: it runs before the first migrate and at image build.
+    requires_system_checks = []
     help = "Compile our .po catalogues to .mo in pure Python (no GNU gettext needed)."
 
     def handle(self, *args, **options):
