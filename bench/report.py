@@ -75,7 +75,7 @@ def render(results: dict) -> str:
     lines.append(
         f"gunicorn {env.get('workers')} workers x {env.get('threads')} threads (gthread), DEBUG=0, "
         f"{env.get('cpus')} CPUs shared by server, PostgreSQL and load client; "
-        f"{env.get('duration')} s per row after {env.get('warmup')} s warm-up"
+        f"{env.get('duration')} s per row after {env.get('warmup')} s warm-up; Redis: {env.get('redis')}"
     )
     if env.get("load_average_at_start"):
         lines.append(
@@ -142,7 +142,8 @@ def render(results: dict) -> str:
             s = saml[key]
             lines.append(
                 f"{label}: {s['logins_per_s']}/s at {s['concurrency']} clients ({s['logins']} logins, "
-                f"{s['errors']} errors, p50 {_fmt(s['p50_ms'])} ms, p95 {_fmt(s['p95_ms'])} ms, p99 {_fmt(s['p99_ms'])} ms)"
+                f"{s['errors']} errors, p50 {_fmt(s['p50_ms'])} ms, p95 {_fmt(s['p95_ms'])} ms, p99 {_fmt(s['p99_ms'])} ms, "
+                f"server CPU {_fmt(s.get('server_cpu_ms'))} ms per login)"
             )
             for sample in s.get("error_samples", []):
                 lines.append(f"  error: {sample}")

@@ -85,6 +85,7 @@ def saml_plan(size: str, dataset: dict, idp: dict, gunicorn: server.Gunicorn, du
         "base_url": gunicorn.base_url, "host": server.HOST, "cookie": "mrsession", "success_path": "/choose/",
         "key_pem": idp["key_pem"], "cert_pem": idp["cert_pem"], "issuer": idp["entity_id"],
         "national_ids": ids, "concurrency": SAML_CONCURRENCY, "duration": duration,
+        "server_pids": gunicorn.worker_pids(),
     }
 
 
@@ -137,6 +138,7 @@ def main(argv=None) -> int:
         "datasets": {}, "sizes": {}, "notes": [],
     }
     env0 = server.production_env(work, database_url(sizes[0]), idp["metadata"], secret_key)
+    results["environment"]["redis"] = env0.get("REDIS_URL") or "none: cache and replay cache in PostgreSQL"
     for size in sizes:
         _log(f"dataset {size}")
         results["datasets"][size] = build(size, args.rebuild, env0)

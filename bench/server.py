@@ -70,9 +70,25 @@ def production_env(work: Path, database_url: str, idp_metadata: str, secret_key:
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),  # production's level: a line per request
         "PYTHONDONTWRITEBYTECODE": "1",
     })
-    if os.environ.get("BENCH_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    redis_url = redis_for_benchmark()
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env
+
+
+def redis_for_benchmark() -> str:
+    """Redis as production with several nodes uses it (replay cache, rate limits): database 12 of
+    the local Redis, emptied, unless BENCH_REDIS_URL says otherwise (empty: the database instead)."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    if not url:
+        return ""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError:
+        return ""
+    return url
 
 
 def new_secret_key() -> str:
