@@ -23,7 +23,8 @@ IDP_ENTITY_ID = "urn:myprescriptions:bench-idp"
 IDP_SSO_URL = "https://idp.bench.invalid/sso"  # never contacted: the benchmark answers for the IdP
 
 # Two cores: two processes (each its own GIL) with a few threads each, so one worker's threads can
-# run Python while another waits on PostgreSQL. Measured against 1x8, 3x2 and 4x1 (see README).
+# run Python while another waits on PostgreSQL. On this 2-core machine 2x4 was within noise of 1x8,
+# 3x2 and 2x8 for the pages and best for the baseline at 32 clients; 4x1 was worst on every page.
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
 
