@@ -22,7 +22,7 @@ import uuid
 from decimal import Decimal
 from urllib.parse import urlparse
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 MAX_AGE_DAYS = 20
 
 # Proportions per prescription (the old service: 5.5 million people, a few prescriptions each).
@@ -408,11 +408,11 @@ def generate(prescriptions: int, seed: int = 20260501) -> dict:
                 issued = today - datetime.timedelta(days=rng.randint(1, 20))
                 expires = today + datetime.timedelta(days=rng.randint(100, 300))
             else:
-                issued = today - datetime.timedelta(days=rng.randint(1, 300))
+                # Benchmark users' valid prescriptions stay valid, and not "expiring soon", for as long
+                # as the database may be reused.
+                newest = 365 - MAX_AGE_DAYS - 40 if kind == "valid" and dispenses_wanted is not None else 300
+                issued = today - datetime.timedelta(days=rng.randint(1, newest))
                 expires = issued + datetime.timedelta(days=365)
-                if kind == "valid" and dispenses_wanted is not None:
-                    # Benchmark users' valid prescriptions stay valid for the reuse window.
-                    expires = today + datetime.timedelta(days=rng.randint(MAX_AGE_DAYS + 40, 330))
             earliest = today + datetime.timedelta(days=rng.randint(5, 60)) if kind == "upcoming" else issued
             allowed = 1 + reit
             status = {"cancelled": "cancelled", "used_up": "completed"}.get(kind, "active")
