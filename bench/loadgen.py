@@ -8,6 +8,8 @@ Plan: {"host": ..., "cookie": "mrsession", "warmup": s, "duration": s,
        "runs": [{"name": ..., "base_url": ..., "concurrency": n,
                  "clients": [{"session": key or null, "paths": [...], "expect": "..."}]}]}
 A response counts as an error unless it is 200 and carries `expect` (a byte string) when given.
+Runs with the same name, size and concurrency are slices of one measurement: their latencies are
+pooled, so slices of two sizes can alternate and meet the same background load.
 """
 
 import asyncio
@@ -99,19 +101,36 @@ async def run_one(plan: dict, run: dict) -> dict:
     ))
     measured = time.perf_counter() - record_from
     cpu_at_end = cpu_seconds(pids)
-    server_cpu_ms = None
-    if pids and latencies and cpu_at_start and cpu_at_start[0] is not None and cpu_at_end is not None:
-        server_cpu_ms = round((cpu_at_end - cpu_at_start[0]) * 1000 / (len(latencies) + len(errors)), 2)
-    latencies.sort()
+    cpu = None
+    if pids and cpu_at_start and cpu_at_start[0] is not None and cpu_at_end is not None:
+        cpu = cpu_at_end - cpu_at_start[0]
     return {
-        "name": run["name"],
-        "size": run.get("size"),
-        "concurrency": run["concurrency"],
-        "seconds": round(measured, 2),
+        "name": run["name"], "size": run.get("size"), "concurrency": run["concurrency"],
+        "seconds": measured, "latencies_ms": latencies, "errors": len(errors), "error_samples": samples,
+        "server_cpu_seconds": cpu,
+    }
+
+
+def summarize(slices: list[dict]) -> dict:
+    """Figures for one page, size and concurrency from one or more measured slices of it."""
+    latencies = sorted(x for part in slices for x in part["latencies_ms"])
+    seconds = sum(part["seconds"] for part in slices)
+    errors = sum(part["errors"] for part in slices)
+    cpu = [part["server_cpu_seconds"] for part in slices]
+    server_cpu_ms = None
+    if all(c is not None for c in cpu) and (latencies or errors):
+        server_cpu_ms = round(sum(cpu) * 1000 / (len(latencies) + errors), 2)
+    first = slices[0]
+    return {
+        "name": first["name"],
+        "size": first["size"],
+        "concurrency": first["concurrency"],
+        "slices": len(slices),
+        "seconds": round(seconds, 2),
         "requests": len(latencies),
-        "errors": len(errors),
-        "error_samples": samples,
-        "rps": round(len(latencies) / measured, 1) if measured > 0 else 0.0,
+        "errors": errors,
+        "error_samples": [sample for part in slices for sample in part["error_samples"]][:3],
+        "rps": round(len(latencies) / seconds, 1) if seconds > 0 else 0.0,
         "p50_ms": _round(percentile(latencies, 0.50)),
         "p95_ms": _round(percentile(latencies, 0.95)),
         "p99_ms": _round(percentile(latencies, 0.99)),
@@ -126,11 +145,15 @@ def _round(value):
 
 
 async def run_plan(plan: dict) -> list[dict]:
-    results = []
+    """Runs in plan order; runs sharing (name, size, concurrency) are slices of one measurement,
+    summarised together, in the order each first appeared."""
+    slices: dict[tuple, list[dict]] = {}
     for run in plan["runs"]:
-        results.append(await run_one(plan, run))
-        print(f"[loadgen] {json.dumps(results[-1])}", file=sys.stderr, flush=True)
-    return results
+        part = await run_one(plan, run)
+        slices.setdefault((run["name"], run.get("size"), run["concurrency"]), []).append(part)
+        print(f"[loadgen] {run['name']} {run.get('size')} c{run['concurrency']}: "
+              f"{len(part['latencies_ms'])} ok, {part['errors']} errors", file=sys.stderr, flush=True)
+    return [summarize(parts) for parts in slices.values()]
 
 
 def main() -> int:

@@ -75,7 +75,8 @@ def render(results: dict) -> str:
     lines.append(
         f"gunicorn {env.get('workers')} workers x {env.get('threads')} threads (gthread), DEBUG=0, "
         f"{env.get('cpus')} CPUs shared by server, PostgreSQL and load client; "
-        f"{env.get('duration')} s per row after {env.get('warmup')} s warm-up; Redis: {env.get('redis')}"
+        f"{env.get('duration')} s per row in {env.get('slices', 1)} slices alternating between the sizes, "
+        f"each after {env.get('warmup')} s warm-up; Redis: {env.get('redis')}"
     )
     if env.get("load_average_at_start"):
         lines.append(

@@ -1,7 +1,7 @@
 """`make bench`: builds the datasets, serves them with gunicorn in production settings, drives
 load from a separate process and prints the table (see README, "Benchmark").
 
-    python -m bench.run [--sizes 10k,1m] [--rebuild] [--duration 10] [--warmup 2]
+    python -m bench.run [--sizes 10k,1m] [--rebuild] [--duration 10] [--slices 3] [--warmup 1]
                         [--concurrency 8,32] [--workers 2 --threads 4] [--no-saml] [--no-import]
 
 Needs PostgreSQL: databases are named mp_bench_<size> on the server of BENCH_DATABASE_URL
@@ -108,7 +108,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="10k,1m")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the datasets even if reusable")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per page and concurrency")
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each slice is measured")
+    parser.add_argument("--slices", type=int, default=3,
+                        help="each measurement is split into this many slices, alternating between the sizes")
     parser.add_argument("--concurrency", default="8,32")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", server.DEFAULT_WORKERS)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", server.DEFAULT_THREADS)))
@@ -133,6 +135,7 @@ def main(argv=None) -> int:
     results = {
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
         "environment": {"workers": args.workers, "threads": args.threads, "cpus": os.cpu_count(),
+                        "slices": args.slices,
                         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
                         "duration": args.duration, "warmup": args.warmup, "python": sys.version.split()[0]},
         "datasets": {}, "sizes": {}, "notes": [],
@@ -145,8 +148,8 @@ def main(argv=None) -> int:
     _log("collectstatic")
     server.collectstatic(env0)
 
-    # Every size is served at once (an idle server costs nothing), and each page is measured on
-    # every size back to back: a change in background load then hits both sides of a ratio alike.
+    # Every size is served at once (an idle server costs nothing), and each measurement is split into
+    # slices that alternate between the sizes: a change in background load hits both sides of a ratio.
     servers, prepared = {}, {}
     try:
         for size in sizes:
@@ -159,19 +162,20 @@ def main(argv=None) -> int:
         runs = []
         for concurrency in concurrencies:
             for name in names:
-                for size in sizes:
-                    page_run, notes = page_runs(prepared[size], concurrency, [name])
-                    for note in notes:
-                        if note not in results["notes"]:
-                            results["notes"].append(note)
-                    runs.extend({**r, "size": size, "base_url": servers[size].base_url,
-                                 "server_pids": servers[size].worker_pids()} for r in page_run)
+                for _ in range(args.slices):
+                    for size in sizes:
+                        page_run, notes = page_runs(prepared[size], concurrency, [name])
+                        for note in notes:
+                            if note not in results["notes"]:
+                                results["notes"].append(note)
+                        runs.extend({**r, "size": size, "base_url": servers[size].base_url,
+                                     "server_pids": servers[size].worker_pids()} for r in page_run)
+        slice_seconds = args.duration / args.slices
         plan = {"host": server.HOST, "cookie": prepared[sizes[0]]["cookie"], "warmup": args.warmup,
-                "duration": args.duration, "runs": runs}
-        _log(f"measuring {len(runs)} runs of {args.warmup + args.duration:.0f} s")
-        measured = json.loads(run_module("bench.loadgen", env0, json.dumps(plan)))
-        for run, result in zip(runs, measured, strict=True):
-            results["sizes"].setdefault(run["size"], []).append(result)
+                "duration": slice_seconds, "runs": runs}
+        _log(f"measuring {len(runs)} slices of {args.warmup + slice_seconds:.1f} s")
+        for result in json.loads(run_module("bench.loadgen", env0, json.dumps(plan))):
+            results["sizes"].setdefault(result["size"], []).append(result)
         if not args.no_saml:
             size = sizes[-1]
             _log(f"{size}: SAML logins")
