@@ -1,7 +1,7 @@
 """`make bench`: builds the datasets, serves them with gunicorn in production settings, drives
 load from a separate process and prints the table (see README, "Benchmark").
 
-    python -m bench.run [--sizes 10k,1m] [--rebuild] [--duration 10] [--slices 3] [--warmup 1]
+    python -m bench.run [--sizes 10k,1m] [--rebuild] [--duration 10] [--slices 4] [--warmup 1]
                         [--concurrency 8,32] [--workers 2 --threads 4] [--no-saml] [--no-import]
 
 Needs PostgreSQL: databases are named mp_bench_<size> on the server of BENCH_DATABASE_URL
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the datasets even if reusable")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per page and concurrency")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each slice is measured")
-    parser.add_argument("--slices", type=int, default=3,
+    parser.add_argument("--slices", type=int, default=4,
                         help="each measurement is split into this many slices, alternating between the sizes")
     parser.add_argument("--concurrency", default="8,32")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", server.DEFAULT_WORKERS)))
@@ -162,8 +162,9 @@ def main(argv=None) -> int:
         runs = []
         for concurrency in concurrencies:
             for name in names:
-                for _ in range(args.slices):
-                    for size in sizes:
+                for slice_number in range(args.slices):
+                    # A B B A A B B A ...: a steady rise or fall in background load favours neither size.
+                    for size in sizes if slice_number % 2 == 0 else list(reversed(sizes)):
                         page_run, notes = page_runs(prepared[size], concurrency, [name])
                         for note in notes:
                             if note not in results["notes"]:
