@@ -12,6 +12,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -195,6 +196,8 @@ def main(argv=None) -> int:
         # Its own database (it creates test_<name> and drops it), with the plain environment.
         results["fhir_import"] = fhir_import({**os.environ, "DATABASE_URL": database_url("import")})
     results["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    if not any("errors in the server log" in note for note in results["notes"]):
+        shutil.rmtree(work, ignore_errors=True)  # keys, static files, logs: kept only to look at errors
     print(report.render(results))
     path = report.write(results)
     print(f"\nJSON report: {path.relative_to(ROOT)}")
