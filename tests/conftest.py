@@ -35,6 +35,12 @@ def people(db):
     return demo.seed()
 
 
+@pytest.fixture
+def kari(people):
+    """The main demo citizen (tests/test_pages.py has its own, logged-in variant)."""
+    return people["kari"]
+
+
 def start_login(client, next_url=None):
     """Press "Log in": returns the test IdP's query parameters (SAMLRequest, RelayState)."""
     data = {"process": "login"}

@@ -28,11 +28,6 @@ def client(db):
 
 
 @pytest.fixture
-def kari(people):
-    return people["kari"]
-
-
-@pytest.fixture
 def nils(people):
     return people["nils"]
 

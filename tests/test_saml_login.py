@@ -37,11 +37,6 @@ def client(db):
     return english_client()
 
 
-@pytest.fixture
-def kari(people):
-    return people["kari"]
-
-
 def test_high_assurance_login_creates_a_session_linked_to_the_person(client, kari):
     response = post_response(client, signed_response(client, kari.national_id, given_name="Kari", family_name="Nordmann"))
     assert response.status_code == 302

@@ -25,11 +25,6 @@ def client(db):
     return english_client()
 
 
-@pytest.fixture
-def kari(people):
-    return people["kari"]
-
-
 # --- several IdP signing certificates (rollover at the IdP) ---
 
 
