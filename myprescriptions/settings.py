@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from psycopg_pool import ConnectionPool
 
 from myprescriptions.hardening.logs import logging_config
 from myprescriptions.safety import DEV_SECRET_KEY, env_bool, env_list, refuse_unsafe_production
@@ -109,10 +110,24 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# psycopg's connection pool, one per gunicorn worker process, shared by its threads: connections
+# per node = workers x DB_POOL_MAX_SIZE, however many threads. It replaces persistent connections.
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
+if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        # A request waits at most this long for a free connection, then fails with a 503.
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        # A connection broken while the database was away is found before a request gets it.
+        "check": ConnectionPool.check_connection,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["myprescriptions.accounts.backends.AuthenticationBackend"]
 LOGIN_URL = "site:landing"
 LOGIN_REDIRECT_URL = "proxies:choose"
 LOGOUT_REDIRECT_URL = "site:landing"

@@ -1,6 +1,7 @@
 """Writes to the prescriptions domain."""
 
 import logging
+from contextlib import nullcontext
 
 from django.db import DatabaseError, transaction
 
@@ -19,12 +20,16 @@ class AccessLogUnavailable(Exception):
 def record_access(subject: Subject, page: str, item: str = "") -> AccessLogEntry:
     """The one writer of the access log. Called before health data is rendered; if the write fails,
     AccessLogUnavailable propagates and the page is not shown."""
+    entry = AccessLogEntry(
+        subject=subject.person, viewer=subject.viewer, basis=subject.basis, page=page, item=item[:64]
+    )
+    # Inside a transaction, a savepoint of its own keeps a failed insert from breaking the rest. In
+    # autocommit (every request) the insert is its own transaction: one round trip, no BEGIN/COMMIT.
+    savepoint = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
-        # A savepoint of its own: a failed insert leaves the request's connection usable on PostgreSQL.
-        with transaction.atomic():
-            return AccessLogEntry.objects.create(
-                subject=subject.person, viewer=subject.viewer, basis=subject.basis, page=page, item=item[:64]
-            )
+        with savepoint:
+            entry.save(force_insert=True)
+        return entry
     except DatabaseError as exc:
         logger.error("access log write failed; page withheld", extra={"page": page, "basis": subject.basis})
         raise AccessLogUnavailable from exc

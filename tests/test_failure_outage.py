@@ -25,7 +25,7 @@ person = Person.objects.get(given_name="Kari", family_name="Nordmann")
 user, _ = get_user_model().objects.get_or_create(username="eid-outage-test", defaults={"person": person})
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+session[BACKEND_SESSION_KEY] = "myprescriptions.accounts.backends.AuthenticationBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 print(session.session_key)

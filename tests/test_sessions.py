@@ -138,3 +138,37 @@ def test_pages_of_a_logged_in_user_load_the_warning_with_the_csp_nonce(client, p
 def test_anonymous_pages_have_no_warning(client, db):
     page = client.get("/").content.decode()
     assert "session-warning" not in page
+
+
+def _session_writes(queries):
+    return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "django_session"')]
+
+
+def test_page_views_rewrite_the_session_at_most_every_half_minute(client, people, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    logged_in_as(client, people["kari"])
+    clock.shift(datetime.timedelta(seconds=40))
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/prescriptions/").status_code == 200
+    assert len(_session_writes(first.captured_queries)) == 1  # the activity is stored
+    with CaptureQueriesContext(connection) as soon_after:
+        for _ in range(3):
+            clock.shift(datetime.timedelta(seconds=5))
+            assert client.get("/prescriptions/").status_code == 200
+    assert _session_writes(soon_after.captured_queries) == []
+    # The idle limit counts from the stored activity (at 40 s), 29 min 25 s before this request:
+    clock.shift(minutes(29) + datetime.timedelta(seconds=10))
+    assert client.get("/prescriptions/").status_code == 200
+    assert logged_in(client)
+
+
+def test_stay_logged_in_gives_the_full_idle_time_even_right_after_a_page(client, people, clock):
+    logged_in_as(client, people["kari"])
+    clock.shift(minutes(5))
+    assert client.get("/prescriptions/").status_code == 200
+    clock.shift(datetime.timedelta(seconds=10))
+    assert client.post("/auth/session/keep-alive/").json()["idle_seconds"] == 1800
+    clock.shift(minutes(29) + datetime.timedelta(seconds=50))  # 30 min after the page, 29:50 after the button
+    assert client.get("/prescriptions/").status_code == 200

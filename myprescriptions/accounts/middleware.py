@@ -3,6 +3,10 @@
 Every request of a logged-in user counts as activity, except the session status the warning
 script asks for (it must not keep an abandoned session alive). An expired session is ended on
 the next request, which then asks for login again: no JavaScript needed.
+
+The last-activity time is stored at most every ACTIVITY_RESOLUTION seconds: storing it on every
+request would write the session row on every page view. The idle limit can thus end a session up
+to that many seconds early, never late.
 """
 
 import time
@@ -19,6 +23,7 @@ from myprescriptions.site import language
 
 STARTED = "session_started_at"
 SEEN = "session_seen_at"
+ACTIVITY_RESOLUTION = 30
 
 
 def mark_login(sender, request, user, **kwargs):
@@ -34,6 +39,11 @@ def remaining(session, now: float | None = None) -> tuple[float, float]:
     started = session.get(STARTED, now)
     seen = session.get(SEEN, now)
     return settings.SESSION_IDLE_SECONDS - (now - seen), settings.SESSION_ABSOLUTE_SECONDS - (now - started)
+
+
+def touch(session, now: float | None = None) -> None:
+    """Restarts the idle clock now, whatever the resolution (the "stay logged in" button)."""
+    session[SEEN] = time.time() if now is None else now
 
 
 def is_status_request(request) -> bool:
@@ -56,6 +66,6 @@ class SessionLimitsMiddleware:
                 if is_status_request(request):
                     return JsonResponse({"authenticated": False})
                 return redirect(reverse("site:landing"))
-            if not is_status_request(request):
+            if not is_status_request(request) and now - request.session[SEEN] >= ACTIVITY_RESOLUTION:
                 request.session[SEEN] = now
         return self.get_response(request)

@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from myprescriptions.accounts.middleware import remaining
+from myprescriptions.accounts.middleware import remaining, touch
 from prescriptions.access_rules import logged_in
 
 
@@ -22,5 +22,6 @@ def session_status(request):
 @logged_in
 @require_POST
 def keep_alive(request):
-    """ "Stay logged in": the request itself is the activity that restarts the idle clock."""
+    """ "Stay logged in": restarts the idle clock to the full limit."""
+    touch(request.session)
     return JsonResponse(_state(request))
