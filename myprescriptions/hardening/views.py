@@ -54,9 +54,10 @@ def render_error(request, status: int, template: str | None = None, context: dic
 
 def _bare_page(language: str, status: int) -> str:
     title = escape(_("Something went wrong on our side") if status >= 500 else _("We could not show that page"))
+    advice = escape(_("Please try again in a little while."))
     return (
         f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8"><title>{title}</title></head>'
-        f"<body><main><h1>{title}</h1><p>{escape(_('Please try again in a little while.'))}</p></main></body></html>"
+        f"<body><main><h1>{title}</h1><p>{advice}</p></main></body></html>"
     )
 
 
