@@ -31,6 +31,17 @@ class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
         return True
 
+    def list_apps(self, request, provider=None, client_id=None):
+        """The apps of SOCIALACCOUNT_PROVIDERS only. allauth would also read SocialApp rows from the
+        database on every SAML step (a query each), but the IdP and SP configuration comes from
+        settings alone: the operator console offers no SocialApp, and a row someone put in the
+        table must not add or replace a login provider."""
+        # A helper of allauth's (pinned version), the half of its list_apps that reads settings.
+        from allauth.socialaccount.adapter import _build_apps_from_settings
+
+        by_provider = _build_apps_from_settings(provider=provider, client_id=client_id)
+        return [app for apps in by_provider.values() for app in apps]
+
     def populate_user(self, request, sociallogin, data):
         user = sociallogin.user
         sociallogin.state["names"] = (data.get("first_name") or "", data.get("last_name") or "")
@@ -45,7 +56,9 @@ class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
         return super().save_user(request, sociallogin, form)
 
     def pre_social_login(self, request, sociallogin):
-        if sociallogin.is_existing:
+        # allauth's lookup() has just read this user from the database: a primary key means an
+        # existing account (sociallogin.is_existing would ask the database again).
+        if sociallogin.user.pk is not None:
             person = person_for_login(sociallogin.account.uid)
             if sociallogin.user.person_id != person.pk:
                 sociallogin.user.person = person

@@ -26,9 +26,16 @@ def cached_metadata_path() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _parse_metadata(path: str, mtime: float) -> dict:
+def _parse_metadata(path: str, version: tuple) -> dict:
     xml = Path(path).read_text(encoding="utf-8")
     return parse_metadata(xml)
+
+
+def _file_version(path: Path) -> tuple:
+    """What tells one version of the file from the next: refresh_idp_metadata replaces the file (a
+    new inode), and the size and modification time catch an edit in place."""
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def parse_metadata(xml: str) -> dict:
@@ -53,7 +60,8 @@ def idp_settings(request) -> dict:
     path = cached_metadata_path() if source.startswith(("https://", "http://")) else Path(source)
     if not path.exists():
         raise ImproperlyConfigured(f"IdP metadata file {path} is missing: run manage.py refresh_idp_metadata")
-    return copy.deepcopy(_parse_metadata(str(path), path.stat().st_mtime))
+    # Parsed once per version of the file and process; each request gets its own copy to change.
+    return copy.deepcopy(_parse_metadata(str(path), _file_version(path)))
 
 
 def _read(path: str) -> str:

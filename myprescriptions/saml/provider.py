@@ -1,5 +1,9 @@
+import time
+
+from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 
 from myprescriptions.saml.config import build_auth
@@ -21,6 +25,42 @@ class EidSamlProvider(SAMLProvider):
         redirect = auth.login(return_to="")
         self.stash_redirect_state(request, process, next_url, data, state_id=auth.get_last_request_id(), **kwargs)
         return HttpResponseRedirect(redirect)
+
+    # The login state, keyed by the AuthnRequest ID, lives in the session in allauth's format
+    # (statekit). allauth saves the session the moment it stashes or takes a state and then reads it
+    # back from the database: eight queries per login that SessionMiddleware's own save makes
+    # redundant here.
+
+    def stash_redirect_state(self, request, process, next_url=None, data=None, state_id=None, **kwargs):
+        """The state is saved with the session on the way out of this request, whose answer is the
+        redirect to the IdP: it is in the database before the browser can come back with a response."""
+        if state_id is None:
+            return super().stash_redirect_state(request, process, next_url, data, **kwargs)
+        state = {"process": process, "data": data, **kwargs}
+        if next_url:
+            state["next"] = next_url
+        states = statekit.get_states(request)
+        statekit.gc_states(states)
+        states[state_id] = (state, time.time(), self.sub_id)
+        request.session[statekit.STATES_SESSION_KEY] = states
+        return state_id
+
+    def unstash_redirect_state(self, request, state_id):
+        """Takes the state out of the session, once, if it is ours and younger than allauth's limit;
+        PermissionDenied otherwise. Writing the spent state is the caller's: a login replaces the
+        session row anyway (cycle_key), and FinishACSView saves the session when it refuses."""
+        states = statekit.get_states(request)
+        stashed = states.get(state_id)
+        state = None
+        if stashed is not None and len(stashed) == 3 and stashed[2] == self.sub_id:
+            state, stashed_at, _ = stashed
+            if time.time() - stashed_at > statekit.STATE_TTL:
+                state = None
+            del states[state_id]
+            request.session[statekit.STATES_SESSION_KEY] = states
+        if state is None:
+            raise PermissionDenied()
+        return state
 
     def extract_uid(self, data):
         """The identity number, normalised, or None. The NameID stands in only when no attribute

@@ -10,9 +10,12 @@ from allauth.socialaccount.providers.saml import views as allauth_saml
 from allauth.socialaccount.sessions import LoginSession
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.sessions.backends import db as db_sessions
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -89,12 +92,41 @@ class ACSView(allauth_saml.ACSView):
         return response
 
 
+def take_parked_request(request) -> str | None:
+    """The response ACSView parked in its own short-lived session, which is deleted as it is read.
+    With the database session store that is one DELETE ... RETURNING instead of Django's three
+    queries (load; read the row again; delete it), and two finishes racing with the same cookie
+    cannot both get the response."""
+    acs_session = LoginSession(request, "saml_acs_session", ACS_COOKIE)
+    store = acs_session.store
+    if type(store) is not db_sessions.SessionStore:  # cached_db and others: their own API
+        data = store.get("request")
+        acs_session.delete()
+        return data
+    if store.session_key is None:
+        return None
+    model = store.model
+    connection = connections[router.db_for_write(model)]
+    # Compared as the ORM's expire_date__gt=now() would (Django's store ignores an expired row);
+    # an expired row is deleted all the same.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE session_key = %s "
+            "RETURNING session_data, expire_date > %s",
+            [store.session_key, now],
+        )
+        row = cursor.fetchone()
+    if row is None or not row[1]:
+        return None
+    session_data = row[0]
+    return store.decode(session_data).get("request")
+
+
 class FinishACSView(allauth_saml.SAMLViewMixin, View):
     def dispatch(self, request: HttpRequest, organization_slug) -> HttpResponse:
         provider = self.get_provider(organization_slug)
-        acs_session = LoginSession(request, "saml_acs_session", ACS_COOKIE)
-        data = acs_session.store.get("request")
-        acs_session.delete()
+        data = take_parked_request(request)
         if not data:
             return refuse(request, "invalid", 400)
         if closing.is_closed():
@@ -145,8 +177,17 @@ class FinishACSView(allauth_saml.SAMLViewMixin, View):
             state = provider.unstash_redirect_state(request, in_response_to)
         except Exception:
             raise LoginRefused("replay") from None
-        assurance.consume_assertion(auth.get_last_assertion_id(), auth.get_last_assertion_not_on_or_after())
-        assurance.check_identity_number(provider.extract_uid(auth))
+        try:
+            assurance.consume_assertion(auth.get_last_assertion_id(), auth.get_last_assertion_not_on_or_after())
+            assurance.check_identity_number(provider.extract_uid(auth))
+        except LoginRefused:
+            # The request ID is spent even when the login is refused. SessionMiddleware would save
+            # the session on the way out, but not after a 5xx (replay cache unavailable).
+            try:
+                request.session.save()
+            except Exception as exc:  # the database is away as well: the refusal still gets its page
+                logger.error("saml login state not saved", extra={"error": type(exc).__name__})
+            raise
         return auth, state
 
 
