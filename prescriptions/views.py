@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from prescriptions import selectors, services
+from prescriptions import presenters, selectors, services
 from prescriptions.access_rules import subject_required
 from prescriptions.forms import PeriodForm
 
@@ -15,7 +15,8 @@ def valid(request):
     today = selectors.today()
     rows, upcoming = selectors.current_prescriptions(request.subject, today)
     services.record_access(request.subject, "valid")
-    return render(request, "prescriptions/valid.html", {"rows": rows, "upcoming": upcoming, "today": today})
+    context = {"cards": presenters.cards(rows), "upcoming_cards": presenters.cards(upcoming), "today": today}
+    return render(request, "prescriptions/valid.html", context)
 
 
 @subject_required
@@ -36,11 +37,12 @@ def dispensed(request):
     items = selectors.dispenses(request.subject, start=start, end=end) if not form.errors else []
     page = Paginator(items, DISPENSES_PER_PAGE).get_page(request.GET.get("page"))
     services.record_access(request.subject, "dispensed")
-    return render(request, "prescriptions/dispensed.html", {"form": form, "page": page})
+    context = {"form": form, "page": page, "rows": presenters.dispensed_rows(page.object_list)}
+    return render(request, "prescriptions/dispensed.html", context)
 
 
 @subject_required
 def history(request):
     rows = selectors.history_prescriptions(request.subject, selectors.today())
     services.record_access(request.subject, "history")
-    return render(request, "prescriptions/history.html", {"rows": rows})
+    return render(request, "prescriptions/history.html", {"cards": presenters.cards(rows)})
