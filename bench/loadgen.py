@@ -38,6 +38,55 @@ def cpu_seconds(pids: list[int]) -> float | None:
     return total / CLOCK_TICKS
 
 
+def postgres_cpu_seconds() -> float | None:
+    """CPU time so far of every PostgreSQL process on this machine (its backends serve the app
+    servers under test, and nothing else runs on it during a measurement); None without /proc."""
+    total = 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU spent between start() and stop() by the app server's workers, this load process and
+    PostgreSQL: on a machine they share, what one request costs the machine in all."""
+
+    def __init__(self, server_pids: list[int]):
+        self.server_pids = server_pids
+        self.started = None
+
+    def _now(self):
+        return cpu_seconds(self.server_pids) if self.server_pids else None, time.process_time(), postgres_cpu_seconds()
+
+    def start(self) -> None:
+        self.started = self._now()
+
+    def stop(self) -> dict:
+        ended = self._now()
+        names = ("server_cpu_seconds", "client_cpu_seconds", "postgres_cpu_seconds")
+        if self.started is None:
+            return dict.fromkeys(names)
+        return {name: (b - a if a is not None and b is not None else None)
+                for name, a, b in zip(names, self.started, ended)}
+
+
+def per_request_ms(seconds: list[float | None], requests: int) -> float | None:
+    if not requests or any(s is None for s in seconds):
+        return None
+    return round(sum(seconds) * 1000 / requests, 2)
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
     if not sorted_values:
         return None
@@ -87,12 +136,11 @@ async def run_one(plan: dict, run: dict) -> dict:
     record_from = start + plan["warmup"]
     stop_at = record_from + plan["duration"]
     clients = [run["clients"][i % len(run["clients"])] for i in range(run["concurrency"])]
-    pids = run.get("server_pids", [])
-    cpu_at_start: list[float | None] = []
+    meter = CpuMeter(run.get("server_pids", []))
 
     async def snapshot():
         await asyncio.sleep(max(0.0, record_from - time.perf_counter()))
-        cpu_at_start.append(cpu_seconds(pids))
+        meter.start()
 
     await asyncio.gather(snapshot(), *(
         _client(run.get("base_url", plan.get("base_url")), plan["host"], plan["cookie"], spec, stop_at, record_from,
@@ -100,14 +148,10 @@ async def run_one(plan: dict, run: dict) -> dict:
         for spec in clients
     ))
     measured = time.perf_counter() - record_from
-    cpu_at_end = cpu_seconds(pids)
-    cpu = None
-    if pids and cpu_at_start and cpu_at_start[0] is not None and cpu_at_end is not None:
-        cpu = cpu_at_end - cpu_at_start[0]
     return {
         "name": run["name"], "size": run.get("size"), "concurrency": run["concurrency"],
         "seconds": measured, "latencies_ms": latencies, "errors": len(errors), "error_samples": samples,
-        "server_cpu_seconds": cpu,
+        **meter.stop(),
     }
 
 
@@ -116,10 +160,11 @@ def summarize(slices: list[dict]) -> dict:
     latencies = sorted(x for part in slices for x in part["latencies_ms"])
     seconds = sum(part["seconds"] for part in slices)
     errors = sum(part["errors"] for part in slices)
-    cpu = [part["server_cpu_seconds"] for part in slices]
-    server_cpu_ms = None
-    if all(c is not None for c in cpu) and (latencies or errors):
-        server_cpu_ms = round(sum(cpu) * 1000 / (len(latencies) + errors), 2)
+    answered = len(latencies) + errors
+
+    def cpu_ms(key):
+        return per_request_ms([part[key] for part in slices], answered)
+
     first = slices[0]
     return {
         "name": first["name"],
@@ -135,8 +180,11 @@ def summarize(slices: list[dict]) -> dict:
         "p95_ms": _round(percentile(latencies, 0.95)),
         "p99_ms": _round(percentile(latencies, 0.99)),
         "max_ms": _round(latencies[-1] if latencies else None),
-        # CPU the app server's workers spent per request: unaffected by other load on the machine.
-        "server_cpu_ms": server_cpu_ms,
+        # CPU per request of the app server's workers (unaffected by other load on the machine), of
+        # this load process, and of PostgreSQL: together what one request costs the shared machine.
+        "server_cpu_ms": cpu_ms("server_cpu_seconds"),
+        "client_cpu_ms": cpu_ms("client_cpu_seconds"),
+        "postgres_cpu_ms": cpu_ms("postgres_cpu_seconds"),
     }
 
 

@@ -85,7 +85,8 @@ def render(results: dict) -> str:
         )
     lines.append(
         "req/s and latencies are seen by the client; 'vs base' is req/s as a share of the baseline's; "
-        "'cpu ms' is CPU the gunicorn workers spent per request"
+        "'cpu ms' is CPU the gunicorn workers spent per request, 'client' the load process's and 'pg' "
+        "PostgreSQL's (the three share the machine's CPUs)"
     )
     for size, meta in results.get("datasets", {}).items():
         counts = meta.get("counts", {})
@@ -99,7 +100,7 @@ def render(results: dict) -> str:
     sizes = list(results["sizes"])
     growth_label = f"p95 {sizes[-1]}/{sizes[0]}" if len(sizes) > 1 else ""
     header = (f"{'clients':>7} {'page':<11} {'size':<5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-              f"{'errors':>6} {'vs base':>8} {'cpu ms':>7} {growth_label:>10}")
+              f"{'errors':>6} {'vs base':>8} {'cpu ms':>7} {'client':>6} {'pg':>5} {growth_label:>10}")
     lines.append(header)
     lines.append("-" * len(header))
     order = []
@@ -121,8 +122,8 @@ def render(results: dict) -> str:
         lines.append(
             f"{concurrency:>7} {name:<11} {size:<5} {run['rps']:>8.1f} {_fmt(run['p50_ms']):>8} "
             f"{_fmt(run['p95_ms']):>8} {_fmt(run['p99_ms']):>8} {run['errors']:>6} "
-            f"{_fmt(ratio, '{:.0%}'):>8} {_fmt(run.get('server_cpu_ms')):>7} "
-            f"{_fmt(growth, '{:.2f}') if growth else '':>10}"
+            f"{_fmt(ratio, '{:.0%}'):>8} {_fmt(run.get('server_cpu_ms')):>7} {_fmt(run.get('client_cpu_ms')):>6} "
+            f"{_fmt(run.get('postgres_cpu_ms')):>5} {_fmt(growth, '{:.2f}') if growth else '':>10}"
         )
         for sample in run.get("error_samples", []):
             lines.append(f"{'':>14}error: {sample}")
@@ -144,7 +145,8 @@ def render(results: dict) -> str:
             lines.append(
                 f"{label}: {s['logins_per_s']}/s at {s['concurrency']} clients ({s['logins']} logins, "
                 f"{s['errors']} errors, p50 {_fmt(s['p50_ms'])} ms, p95 {_fmt(s['p95_ms'])} ms, p99 {_fmt(s['p99_ms'])} ms, "
-                f"server CPU {_fmt(s.get('server_cpu_ms'))} ms per login)"
+                f"CPU per login: server {_fmt(s.get('server_cpu_ms'))} ms, load client and IdP "
+                f"{_fmt(s.get('client_cpu_ms'))} ms, PostgreSQL {_fmt(s.get('postgres_cpu_ms'))} ms)"
             )
             for sample in s.get("error_samples", []):
                 lines.append(f"  error: {sample}")

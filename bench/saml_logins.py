@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from bench.loadgen import cpu_seconds
+from bench.loadgen import CpuMeter, per_request_ms
 from myprescriptions.testidp.idp import LEVELS, build_response
 
 
@@ -109,13 +109,12 @@ async def run_pass(plan: dict, national_ids: list[str], *, duration: float | Non
                 else:
                     failures.append(why)
 
-    cpu_before = cpu_seconds(plan.get("server_pids", []))
+    meter = CpuMeter(plan.get("server_pids", []))
+    meter.start()
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     seconds = time.perf_counter() - start
-    cpu_after = cpu_seconds(plan.get("server_pids", []))
-    server_cpu_ms = None
-    if plan.get("server_pids") and cpu_before is not None and cpu_after is not None and latencies:
-        server_cpu_ms = round((cpu_after - cpu_before) * 1000 / (len(latencies) + len(failures)), 1)
+    cpu = meter.stop()
+    attempts = len(latencies) + len(failures)
     latencies.sort()
 
     def pct(f):
@@ -126,7 +125,11 @@ async def run_pass(plan: dict, national_ids: list[str], *, duration: float | Non
         "errors": len(failures), "error_samples": sorted(set(failures))[:3],
         "logins_per_s": round(len(latencies) / seconds, 1), "p50_ms": pct(0.5), "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
-        "server_cpu_ms": server_cpu_ms,  # gunicorn workers' CPU per login (three requests)
+        # CPU per login (four requests) of the gunicorn workers, of this process (which also plays
+        # the IdP: it builds and signs every response) and of PostgreSQL.
+        "server_cpu_ms": per_request_ms([cpu["server_cpu_seconds"]], attempts),
+        "client_cpu_ms": per_request_ms([cpu["client_cpu_seconds"]], attempts),
+        "postgres_cpu_ms": per_request_ms([cpu["postgres_cpu_seconds"]], attempts),
     }
 
 
